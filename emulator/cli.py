@@ -1,0 +1,121 @@
+"""`cloudtwin serve | status | reset | clock`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+import threading
+import urllib.error
+import urllib.request
+
+from emulator.config import Settings
+
+DEFAULT_ENDPOINT = "http://127.0.0.1:4566"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="cloudtwin", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the emulator until interrupted")
+    Settings.add_arguments(serve)
+    serve.add_argument("--log-level", default="WARNING", help="Python logging level (default WARNING)")
+
+    for name, help_text in (("status", "show the health of a running emulator"), ("reset", "drop all state")):
+        command = commands.add_parser(name, help=help_text)
+        command.add_argument("--endpoint", default=DEFAULT_ENDPOINT, help=f"AWS endpoint (default {DEFAULT_ENDPOINT})")
+        if name == "reset":
+            command.add_argument("service", nargs="?", help="aws|sqs|redis|kafka (default: all)")
+
+    clock = commands.add_parser("clock", help="read or move the emulator's clock")
+    clock.add_argument("--endpoint", default=DEFAULT_ENDPOINT, help=f"AWS endpoint (default {DEFAULT_ENDPOINT})")
+    clock.add_argument("action", nargs="?", default="show", choices=["show", "freeze", "advance", "unfreeze", "reset"])
+    clock.add_argument("value", nargs="?", help="seconds to advance, or the epoch time to freeze at")
+
+    args = parser.parse_args(argv)
+    if args.command == "serve":
+        return serve_command(args)
+    try:
+        if args.command == "status":
+            document = _call(args.endpoint, "GET", "health")
+        elif args.command == "reset":
+            document = _call(args.endpoint, "POST", "reset", {"service": args.service} if args.service else {})
+        else:
+            document = _clock_command(args)
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        print(f"cloudtwin: no emulator answers at {args.endpoint}: {reason}", file=sys.stderr)
+        return 1
+    print(json.dumps(document, indent=2))
+    return 0
+
+
+def serve_command(args: argparse.Namespace) -> int:
+    from emulator.process import Emulator
+    from emulator.service import ServiceStartError
+
+    logging.basicConfig(level=args.log_level.upper(), format="cloudtwin %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = Settings.resolve(vars(args))
+    except ValueError as exc:
+        print(f"cloudtwin: {exc}", file=sys.stderr)
+        return 2
+    emulator = Emulator(settings)
+    try:
+        emulator.start()
+    except ServiceStartError as exc:
+        print(f"cloudtwin: cannot start: {exc}", file=sys.stderr)
+        return 1
+    for name, service in emulator.services.items():
+        if name in emulator.failures:
+            print(f"cloudtwin: {name} is down: {emulator.failures[name]}", flush=True)
+        else:
+            print(f"cloudtwin: {service.banner()}", flush=True)
+
+    stop = threading.Event()
+
+    def on_signal(signum, frame) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    print("cloudtwin: ready (Ctrl-C to stop)", flush=True)
+    while not stop.wait(3600):
+        pass
+    print("cloudtwin: shutting down", flush=True)
+    emulator.stop()
+    return 0
+
+
+def _clock_command(args: argparse.Namespace) -> dict:
+    if args.action == "show":
+        return _call(args.endpoint, "GET", "clock")
+    if args.action == "advance":
+        if args.value is None:
+            raise SystemExit("cloudtwin clock advance needs a number of seconds")
+        return _call(args.endpoint, "POST", "clock", {"advance": float(args.value)})
+    if args.action == "freeze":
+        return _call(args.endpoint, "POST", "clock", {"freeze": float(args.value) if args.value else True})
+    return _call(args.endpoint, "POST", "clock", {args.action: True})
+
+
+def _call(endpoint: str, method: str, route: str, document: dict | None = None) -> dict:
+    data = json.dumps(document).encode() if document is not None else None
+    request = urllib.request.Request(
+        f"{endpoint.rstrip('/')}/_cloudtwin/{route}",
+        data=data,
+        method=method,
+        headers={"Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return json.loads(exc.read() or b"{}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,87 @@
+"""One settings object for the whole emulator: flags > CLOUDTWIN_* env vars > defaults.
+
+Every field is a setting; its metadata names its help text. The env var is
+`CLOUDTWIN_<FIELD NAME IN UPPER CASE>` and the flag `--<field-name>`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+
+def _setting(default, help: str):  # noqa: A002 - mirrors argparse's keyword
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass
+class Settings:
+    host: str = _setting("127.0.0.1", "address every endpoint binds")
+    aws_port: int = _setting(4566, "port of the AWS endpoint (SQS, admin API, moto); 0 picks a free one")
+    region: str = _setting("us-east-1", "region used when a request names none")
+    account_id: str = _setting("000000000000", "account used when the access key is not a 12-digit account id")
+    max_request_bytes: int = _setting(
+        16 * 1024 * 1024, "largest HTTP request body accepted; larger ones get 413"
+    )
+    redis_port: int = _setting(6379, "port of the Redis endpoint; 0 picks a free one, -1 turns Redis off")
+    kafka: str = _setting("auto", "Kafka backend: auto|redpanda|jvm|external=HOST:PORT|off")
+    kafka_port: int = _setting(9092, "port the managed Kafka broker listens on; 0 picks a free one")
+
+    @classmethod
+    def env_name(cls, name: str) -> str:
+        return "CLOUDTWIN_" + name.upper()
+
+    @classmethod
+    def flag_name(cls, name: str) -> str:
+        return "--" + name.replace("_", "-")
+
+    @classmethod
+    def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
+        """Add one flag per setting; flags default to None so unset ones fall through."""
+        for f in dataclasses.fields(cls):
+            kind = _parser_type(f)
+            parser.add_argument(
+                cls.flag_name(f.name),
+                dest=f.name,
+                type=kind,
+                default=None,
+                help=f"{f.metadata['help']} (env {cls.env_name(f.name)}, default {f.default!r})",
+            )
+
+    @classmethod
+    def resolve(
+        cls, flags: Mapping[str, object] | None = None, environ: Mapping[str, str] | None = None
+    ) -> Settings:
+        """Build settings from flags first, then the environment, then the defaults."""
+        flags = flags or {}
+        environ = os.environ if environ is None else environ
+        values = {}
+        for f in dataclasses.fields(cls):
+            if flags.get(f.name) is not None:
+                values[f.name] = flags[f.name]
+            elif cls.env_name(f.name) in environ:
+                raw = environ[cls.env_name(f.name)]
+                try:
+                    values[f.name] = _parser_type(f)(raw)
+                except ValueError:
+                    raise ValueError(f"{cls.env_name(f.name)}={raw!r} is not a valid {f.type}") from None
+        return cls(**values)
+
+
+def _parser_type(f: dataclasses.Field):
+    default_type = type(f.default)
+    if default_type is bool:
+        return _parse_bool
+    return default_type
+
+
+def _parse_bool(raw: str) -> bool:
+    lowered = str(raw).strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(raw)

@@ -1,0 +1,1 @@
+"""The HTTP side of the emulator: server, gateway routing, admin API."""

@@ -1,0 +1,74 @@
+"""Routes each request on the AWS port: admin API, SQS (our core), control planes, then moto."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
+
+from emulator.http.admin import PREFIX as ADMIN_PREFIX
+from emulator.http.admin import AdminApi
+from emulator.http.responses import respond_json
+from emulator.sqs.json_protocol import JsonProtocol
+
+if TYPE_CHECKING:
+    from emulator.process import Emulator
+    from emulator.sqs.backend import SqsBackend
+
+# A WSGI app that answers only the requests it recognises and returns None for the rest.
+Interceptor = Callable[[dict, Callable], Iterable[bytes] | None]
+
+
+class Gateway:
+    def __init__(self, emulator: Emulator, sqs: SqsBackend) -> None:
+        self.emulator = emulator
+        self.sqs = sqs
+        self.admin = AdminApi(emulator)
+        self.sqs_json = JsonProtocol(sqs, emulator.settings)
+        self.interceptors: list[Interceptor] = []
+        self._moto_app = None
+        self._moto_lock = threading.Lock()
+
+    def __call__(self, environ: dict, start_response) -> Iterable[bytes]:
+        path = environ["PATH_INFO"]
+        if environ.get("HTTP_X_AMZ_TARGET", "").startswith("AmazonSQS"):
+            return self.sqs_json(environ, start_response)
+        if path.startswith(ADMIN_PREFIX):
+            return self.admin(environ, start_response)
+        if path == "/moto-api/reset":
+            return self.reset_moto_api(environ, start_response)
+        for interceptor in self.interceptors:
+            answer = interceptor(environ, start_response)
+            if answer is not None:
+                return answer
+        return self.moto_app(environ, start_response)
+
+    @property
+    def moto_app(self):
+        """moto's server app, imported on first use: it takes most of a second to load."""
+        if self._moto_app is None:
+            with self._moto_lock:
+                if self._moto_app is None:
+                    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+                    self._moto_app = DomainDispatcherApplication(create_backend_app)
+        return self._moto_app
+
+    @property
+    def moto_loaded(self) -> bool:
+        return self._moto_app is not None
+
+    def reset_moto(self) -> None:
+        if self.moto_loaded:
+            from moto.core.base_backend import BackendDict  # noqa: F401 - moto is loaded already
+            from moto.moto_api import _internal
+
+            _internal.moto_api_backend.reset()
+
+    def reset_moto_api(self, environ: dict, start_response) -> Iterable[bytes]:
+        """moto's own reset endpoint, kept for tools written against moto; it resets SQS too."""
+        if environ["REQUEST_METHOD"] != "POST":
+            return respond_json(start_response, 405, {"error": "use POST /moto-api/reset"})
+        self.sqs.reset()
+        self.reset_moto()
+        return respond_json(start_response, 200, {"status": "ok"})

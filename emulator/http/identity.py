@@ -1,0 +1,37 @@
+"""Who sent an AWS request: region and account from its SigV4 credential, and the endpoint it used."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs
+
+_CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/\d{8}/([^/,\s]+)/([^/,\s]+)/aws4_request")
+_ACCOUNT = re.compile(r"^\d{12}$")
+
+
+def credential_scope(environ: dict) -> tuple[str, str, str] | None:
+    """(access key, region, service) from the Authorization header or a presigned query string."""
+    match = _CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
+    if match:
+        return match.group(1), match.group(2), match.group(3)
+    query = environ.get("QUERY_STRING", "")
+    if "X-Amz-Credential" in query:
+        credential = parse_qs(query).get("X-Amz-Credential", [""])[0]
+        parts = credential.split("/")
+        if len(parts) == 5:
+            return parts[0], parts[2], parts[3]
+    return None
+
+
+def caller(environ: dict, default_region: str, default_account: str) -> tuple[str, str]:
+    """(region, account): a 12-digit access key id is taken as the account, as LocalStack does."""
+    scope = credential_scope(environ)
+    if scope is None:
+        return default_region, default_account
+    access_key, region, _service = scope
+    return region, access_key if _ACCOUNT.match(access_key) else default_account
+
+
+def endpoint(environ: dict) -> str:
+    host = environ.get("HTTP_HOST") or f"{environ['SERVER_NAME']}:{environ['SERVER_PORT']}"
+    return f"{environ.get('wsgi.url_scheme', 'http')}://{host}"

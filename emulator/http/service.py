@@ -1,0 +1,65 @@
+"""The AWS endpoint as a service of the emulator: SQS core, gateway and HTTP server."""
+
+from __future__ import annotations
+
+import errno
+from typing import TYPE_CHECKING
+
+from emulator.http.gateway import Gateway
+from emulator.http.server import HttpServer
+from emulator.service import ServiceStartError
+from emulator.sqs.backend import SqsBackend
+
+if TYPE_CHECKING:
+    from emulator.process import Emulator
+
+
+class AwsService:
+    name = "aws"
+
+    def __init__(self, emulator: Emulator) -> None:
+        self.settings = emulator.settings
+        self.sqs = SqsBackend(emulator.clock, self.settings.region, self.settings.account_id)
+        self.gateway = Gateway(emulator, self.sqs)
+        self.server: HttpServer | None = None
+
+    @property
+    def endpoint(self) -> str | None:
+        if self.server is None:
+            return None
+        host = self.server.host
+        return f"http://{'[' + host + ']' if ':' in host else host}:{self.server.port}"
+
+    def start(self) -> None:
+        settings = self.settings
+        try:
+            self.server = HttpServer(self.gateway, settings.host, settings.aws_port, settings.max_request_bytes)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise ServiceStartError(
+                    f"port {settings.aws_port} on {settings.host} is already in use: stop what holds it, "
+                    "or choose another with --aws-port / CLOUDTWIN_AWS_PORT"
+                ) from None
+            raise ServiceStartError(f"cannot listen on {settings.host}:{settings.aws_port}: {exc.strerror}") from None
+        self.server.start()
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.stop()
+            self.server = None
+        self.sqs.close()
+
+    def health(self) -> dict:
+        return {
+            "up": self.server is not None,
+            "endpoint": self.endpoint,
+            "backend": "cloudtwin-sqs+moto",
+            "sqs": {"queues": self.sqs.queue_count()},
+        }
+
+    def reset(self) -> None:
+        self.sqs.reset()
+        self.gateway.reset_moto()
+
+    def banner(self) -> str:
+        return f"AWS endpoint (SQS, admin API, other services via moto) on {self.endpoint}"

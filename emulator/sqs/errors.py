@@ -1,0 +1,52 @@
+"""Typed SQS errors. The core raises them; each wire maps them to its own error shape.
+
+`code` is the error's short name (the JSON protocol's `__type` suffix) and `query_code`
+the code of the Query protocol, which the JSON protocol also sends in `x-amzn-query-error`.
+"""
+
+from __future__ import annotations
+
+
+class SqsError(Exception):
+    code = "InternalError"
+    query_code = "InternalError"
+    status = 500
+    sender_fault = False
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class _SenderError(SqsError):
+    status = 400
+    sender_fault = True
+
+
+def _error(name: str, query_code: str | None = None, status: int = 400) -> type[SqsError]:
+    return type(name, (_SenderError,), {"code": name, "query_code": query_code or name, "status": status})
+
+
+QueueDoesNotExist = _error("QueueDoesNotExist", "AWS.SimpleQueueService.NonExistentQueue")
+QueueNameExists = _error("QueueNameExists", "QueueAlreadyExists")
+QueueDeletedRecently = _error("QueueDeletedRecently", "AWS.SimpleQueueService.QueueDeletedRecently")
+InvalidAttributeName = _error("InvalidAttributeName")
+InvalidAttributeValue = _error("InvalidAttributeValue")
+InvalidParameterValue = _error("InvalidParameterValue")
+MissingParameter = _error("MissingParameter")
+InvalidMessageContents = _error("InvalidMessageContents")
+ReceiptHandleIsInvalid = _error("ReceiptHandleIsInvalid")
+MessageNotInflight = _error("MessageNotInflight", "AWS.SimpleQueueService.MessageNotInflight")
+PurgeQueueInProgress = _error("PurgeQueueInProgress", "AWS.SimpleQueueService.PurgeQueueInProgress")
+TooManyEntriesInBatchRequest = _error(
+    "TooManyEntriesInBatchRequest", "AWS.SimpleQueueService.TooManyEntriesInBatchRequest"
+)
+EmptyBatchRequest = _error("EmptyBatchRequest", "AWS.SimpleQueueService.EmptyBatchRequest")
+BatchEntryIdsNotDistinct = _error("BatchEntryIdsNotDistinct", "AWS.SimpleQueueService.BatchEntryIdsNotDistinct")
+BatchRequestTooLong = _error("BatchRequestTooLong", "AWS.SimpleQueueService.BatchRequestTooLong")
+InvalidBatchEntryId = _error("InvalidBatchEntryId", "AWS.SimpleQueueService.InvalidBatchEntryId")
+UnsupportedOperation = _error("UnsupportedOperation", "AWS.SimpleQueueService.UnsupportedOperation")
+OverLimit = _error("OverLimit", status=403)
+ResourceNotFoundException = _error("ResourceNotFoundException", status=404)
+InvalidAddress = _error("InvalidAddress")
+InvalidAction = _error("InvalidAction")

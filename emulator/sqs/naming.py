@@ -1,0 +1,71 @@
+"""Queue names, URLs and ARNs, and who is asking (region, account, endpoint)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from emulator.sqs import errors
+
+_NAME = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
+_FIFO_NAME = re.compile(r"^[A-Za-z0-9_-]{1,75}\.fifo$")
+_ACCOUNT = re.compile(r"^\d{12}$")
+_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
+
+
+@dataclass(frozen=True, slots=True)
+class RequestContext:
+    region: str
+    account: str
+    endpoint: str
+    """Scheme, host and port the client used, e.g. http://localhost:4566; queue URLs start with it."""
+
+
+def validate_queue_name(name: str | None, fifo: bool) -> str:
+    if not name:
+        raise errors.MissingParameter("The request must contain the parameter QueueName.")
+    if fifo:
+        if not _FIFO_NAME.match(name):
+            raise errors.InvalidParameterValue(
+                "The name of a FIFO queue can only include alphanumeric characters, hyphens, or "
+                "underscores, must end with .fifo suffix and be 1 to 80 in length."
+            )
+    elif not _NAME.match(name):
+        if name.endswith(".fifo") and _FIFO_NAME.match(name):
+            raise errors.InvalidParameterValue(
+                "The name of a FIFO queue must come with the attribute FifoQueue set to true."
+            )
+        raise errors.InvalidParameterValue(
+            "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length"
+        )
+    return name
+
+
+def queue_url(endpoint: str, region: str, account: str, name: str) -> str:
+    return f"{endpoint}/queue/{region}/{account}/{name}"
+
+
+def parse_queue_url(url: str | None, ctx: RequestContext) -> tuple[str, str, str]:
+    """(region, account, name) of a queue URL; the host part is ignored, as clients vary it.
+
+    Accepts this emulator's `/queue/<region>/<account>/<name>` and AWS's `/<account>/<name>`
+    (whose region is the request's).
+    """
+    if not url:
+        raise errors.MissingParameter("The request must contain the parameter QueueUrl.")
+    path = urlsplit(url).path if "://" in url else url
+    parts = [part for part in path.split("/") if part]
+    if len(parts) == 4 and parts[0] == "queue" and _REGION.match(parts[1]) and _ACCOUNT.match(parts[2]):
+        return parts[1], parts[2], parts[3]
+    if len(parts) == 2 and _ACCOUNT.match(parts[0]):
+        return ctx.region, parts[0], parts[1]
+    raise errors.InvalidAddress(f"The address {url} is not valid for this endpoint.")
+
+
+def parse_queue_arn(arn: str) -> tuple[str, str, str] | None:
+    """(region, account, name) of an SQS queue ARN, or None if it is not one."""
+    parts = arn.split(":")
+    if len(parts) != 6 or parts[:3] != ["arn", "aws", "sqs"] or not parts[5]:
+        return None
+    return parts[3], parts[4], parts[5]

@@ -1,0 +1,287 @@
+"""Queue storage and message life cycle: delays, visibility, retention, FIFO groups.
+
+Everything is O(log n) or better per message: a deque of visible messages (per group for
+FIFO), a heap of timers for delayed and in-flight messages, and an insertion-ordered map
+for retention. Nothing here locks or waits; the backend does that.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections import OrderedDict, deque
+from collections.abc import Callable, Iterator
+
+from emulator.sqs.message import Message, MessageState
+
+VISIBLE = MessageState.VISIBLE
+INFLIGHT = MessageState.INFLIGHT
+DELAYED = MessageState.DELAYED
+GONE = MessageState.GONE
+
+# Given a message that has been received too often, move it away; return whether it moved.
+DeadLetterHook = Callable[[Message], bool]
+
+
+class Queue:
+    """What standard and FIFO queues share: counts, timers, retention."""
+
+    fifo = False
+
+    def __init__(self, name: str, region: str, account: str, attributes: dict[str, str], now: float) -> None:
+        self.name = name
+        self.region = region
+        self.account = account
+        self.arn = f"arn:aws:sqs:{region}:{account}:{name}"
+        self.attributes = attributes
+        self.tags: dict[str, str] = {}
+        self.created = int(now)
+        self.last_modified = int(now)
+        self.last_purge: float | None = None
+        self.messages: OrderedDict[str, Message] = OrderedDict()
+        self.counts = {VISIBLE: 0, INFLIGHT: 0, DELAYED: 0}
+        self._timers: list[tuple[float, int, int, Message]] = []
+        self._timer_seq = itertools.count()
+        self.retention = 0
+        self.visibility_timeout = 0
+        self.delay_seconds = 0
+        self.max_message_size = 0
+        self.wait_seconds = 0
+        self.apply_attributes()
+
+    def apply_attributes(self) -> None:
+        """Cache the attributes read on every operation as numbers."""
+        self.retention = int(self.attributes["MessageRetentionPeriod"])
+        self.visibility_timeout = int(self.attributes["VisibilityTimeout"])
+        self.delay_seconds = int(self.attributes["DelaySeconds"])
+        self.max_message_size = int(self.attributes["MaximumMessageSize"])
+        self.wait_seconds = int(self.attributes["ReceiveMessageWaitTimeSeconds"])
+
+    # -- life cycle -------------------------------------------------------------------
+
+    def add(self, message: Message, delay: int, now: float) -> None:
+        self.messages[message.id] = message
+        message.state = DELAYED if delay > 0 else VISIBLE
+        self.counts[message.state] += 1
+        if delay > 0:
+            self._schedule(message, now + delay)
+        else:
+            self._on_visible(message)
+
+    def remove(self, message: Message) -> None:
+        """Take a message out for good (deleted, expired, purged or moved)."""
+        if message.state is GONE:
+            return
+        previous = message.state
+        self._set_state(message, GONE)
+        message.version += 1
+        self.messages.pop(message.id, None)
+        self._on_removed(message, previous)
+
+    def start_flight(self, message: Message, visibility_timeout: int, now: float, receipt_handle: str) -> None:
+        message.receive_count += 1
+        if message.first_receive_ms is None:
+            message.first_receive_ms = int(now * 1000)
+        message.receipt_handle = receipt_handle
+        self._set_state(message, INFLIGHT)
+        self.change_visibility(message, visibility_timeout, now)
+
+    def change_visibility(self, message: Message, timeout: int, now: float) -> None:
+        """Set an in-flight message's remaining visibility timeout (0 makes it visible now)."""
+        message.version += 1
+        if timeout <= 0:
+            self._land(message)
+        else:
+            message.visible_at = now + timeout
+            self._schedule(message, message.visible_at)
+
+    def refresh(self, now: float) -> None:
+        """Apply everything due by `now`: expired timers, then retention."""
+        timers = self._timers
+        while timers and timers[0][0] <= now:
+            _, _, version, message = heapq.heappop(timers)
+            if message.version == version and message.state in (DELAYED, INFLIGHT):
+                self._land(message)
+        horizon_ms = (now - self.retention) * 1000
+        messages = self.messages
+        while messages:
+            oldest = messages[next(iter(messages))]
+            if oldest.sent_ms > horizon_ms:
+                break
+            self.remove(oldest)
+
+    def next_timer_at(self) -> float | None:
+        return self._timers[0][0] if self._timers else None
+
+    def purge(self) -> None:
+        for message in list(self.messages.values()):
+            message.state = GONE
+            message.version += 1
+        self.messages.clear()
+        self._timers.clear()
+        self.counts = {VISIBLE: 0, INFLIGHT: 0, DELAYED: 0}
+        self._clear_ready()
+
+    def visible_messages(self) -> Iterator[Message]:
+        """Visible messages in send order (for move tasks; not a hot path)."""
+        return (m for m in list(self.messages.values()) if m.state is VISIBLE)
+
+    def _land(self, message: Message) -> None:
+        """A delayed or in-flight message becomes visible."""
+        previous = message.state
+        message.version += 1
+        self._set_state(message, VISIBLE)
+        if previous is INFLIGHT:
+            self._on_flight_ended(message)
+        self._on_visible(message)
+
+    def _schedule(self, message: Message, at: float) -> None:
+        heapq.heappush(self._timers, (at, next(self._timer_seq), message.version, message))
+
+    def _set_state(self, message: Message, state: MessageState) -> None:
+        counts = self.counts
+        if message.state in counts:
+            counts[message.state] -= 1
+        message.state = state
+        if state in counts:
+            counts[state] += 1
+
+    # -- what each kind of queue does differently ----------------------------------------
+
+    def take(self, limit: int, dead_letter: DeadLetterHook) -> list[Message]:
+        raise NotImplementedError
+
+    def _on_visible(self, message: Message) -> None:
+        raise NotImplementedError
+
+    def _on_flight_ended(self, message: Message) -> None:
+        """A message stopped being in flight (it became visible again or was removed)."""
+
+    def _on_removed(self, message: Message, previous: MessageState) -> None:
+        if previous is INFLIGHT:
+            self._on_flight_ended(message)
+
+    def _clear_ready(self) -> None:
+        raise NotImplementedError
+
+
+class StandardQueue(Queue):
+    def __init__(self, *args, **kwargs) -> None:
+        self._ready: deque[tuple[Message, int]] = deque()
+        super().__init__(*args, **kwargs)
+
+    def take(self, limit: int, dead_letter: DeadLetterHook) -> list[Message]:
+        taken: list[Message] = []
+        ready = self._ready
+        while ready and len(taken) < limit:
+            message, version = ready.popleft()
+            if message.version != version or message.state is not VISIBLE:
+                continue
+            if dead_letter(message):
+                continue
+            taken.append(message)
+        return taken
+
+    def _on_visible(self, message: Message) -> None:
+        self._ready.append((message, message.version))
+
+    def _clear_ready(self) -> None:
+        self._ready.clear()
+
+
+class MessageGroup:
+    __slots__ = ("id", "messages", "in_flight", "queued")
+
+    def __init__(self, group_id: str) -> None:
+        self.id = group_id
+        self.messages: deque[Message] = deque()
+        self.in_flight = 0
+        self.queued = False
+
+
+class FifoQueue(Queue):
+    """Strict order per message group; a group with a message in flight serves no other."""
+
+    fifo = True
+
+    def __init__(self, *args, **kwargs) -> None:
+        self.groups: dict[str, MessageGroup] = {}
+        self._ready_groups: deque[MessageGroup] = deque()
+        self._sequence = itertools.count(1)
+        super().__init__(*args, **kwargs)
+
+    def next_sequence_number(self) -> str:
+        return f"{next(self._sequence):020d}"
+
+    def add(self, message: Message, delay: int, now: float) -> None:
+        group = self.groups.get(message.group_id)
+        if group is None:
+            group = self.groups[message.group_id] = MessageGroup(message.group_id)
+        group.messages.append(message)
+        super().add(message, delay, now)
+
+    def take(self, limit: int, dead_letter: DeadLetterHook) -> list[Message]:
+        taken: list[Message] = []
+        ready = self._ready_groups
+        while ready and len(taken) < limit:
+            group = ready.popleft()
+            group.queued = False
+            if group.in_flight or self.groups.get(group.id) is not group:
+                continue
+            for message in list(group.messages):
+                if len(taken) >= limit:
+                    break
+                if message.state is GONE:
+                    continue
+                if message.state is not VISIBLE:
+                    break  # a delayed head holds back the rest of its group
+                if dead_letter(message):
+                    continue
+                taken.append(message)
+                group.in_flight += 1  # locks the group before start_flight runs
+        return taken
+
+    def start_flight(self, message: Message, visibility_timeout: int, now: float, receipt_handle: str) -> None:
+        # take() already counted this message into its group's in_flight.
+        group = self.groups[message.group_id]
+        group.in_flight -= 1
+        super().start_flight(message, visibility_timeout, now, receipt_handle)
+
+    def _set_state(self, message: Message, state: MessageState) -> None:
+        if state is INFLIGHT and message.state is not INFLIGHT:
+            self.groups[message.group_id].in_flight += 1
+        super()._set_state(message, state)
+
+    def _on_visible(self, message: Message) -> None:
+        self._offer(self.groups[message.group_id])
+
+    def _on_flight_ended(self, message: Message) -> None:
+        group = self.groups.get(message.group_id)
+        if group is not None:
+            group.in_flight -= 1
+            self._offer(group)
+
+    def _on_removed(self, message: Message, previous: MessageState) -> None:
+        super()._on_removed(message, previous)
+        group = self.groups.get(message.group_id)
+        if group is None:
+            return
+        while group.messages and group.messages[0].state is GONE:
+            group.messages.popleft()
+        if not group.messages and not group.in_flight:
+            del self.groups[group.id]
+        else:
+            self._offer(group)
+
+    def _offer(self, group: MessageGroup) -> None:
+        """Queue the group for receiving if it can serve a message now."""
+        if group.queued or group.in_flight:
+            return
+        head = next((m for m in group.messages if m.state is not GONE), None)
+        if head is not None and head.state is VISIBLE:
+            group.queued = True
+            self._ready_groups.append(group)
+
+    def _clear_ready(self) -> None:
+        self.groups.clear()
+        self._ready_groups.clear()

@@ -1,0 +1,1 @@
+"""pytest fixtures that hand cloudtwin's services to tests in other repositories."""

@@ -1,0 +1,84 @@
+"""The cloudtwin pytest plugin: an emulator per test session, and clients and resources per test.
+
+Every option can be given on the command line (`--cloudtwin-<name>`) or in the ini file
+(`cloudtwin_<name>`).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from emulator.clock import clock as emulator_clock
+from emulator.config import Settings
+from emulator.process import Emulator
+
+_OPTIONS = {
+    "region": ("region of the clients the fixtures hand out", "us-east-1"),
+    "endpoint": ("use a running emulator at this AWS endpoint instead of starting one", ""),
+}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("cloudtwin")
+    for name, (help_text, default) in _OPTIONS.items():
+        group.addoption(f"--cloudtwin-{name.replace('_', '-')}", dest=f"cloudtwin_{name}", default=None, help=help_text)
+        parser.addini(f"cloudtwin_{name}", help=help_text, default=default)
+
+
+def cloudtwin_option(config: pytest.Config, name: str) -> str:
+    value = config.getoption(f"cloudtwin_{name}")
+    return value if value is not None else config.getini(f"cloudtwin_{name}")
+
+
+@pytest.fixture(scope="session")
+def cloudtwin(request: pytest.FixtureRequest):
+    """The emulator for this session, on ephemeral 127.0.0.1 ports; stopped at the end."""
+    settings = Settings(aws_port=0, redis_port=-1, kafka="off", region=cloudtwin_option(request.config, "region"))
+    with Emulator(settings) as emulator:
+        yield emulator
+
+
+@pytest.fixture(scope="session")
+def aws_endpoint_url(request: pytest.FixtureRequest) -> str:
+    external = cloudtwin_option(request.config, "endpoint")
+    if external:
+        return external.rstrip("/")
+    return request.getfixturevalue("cloudtwin").aws_endpoint
+
+
+@pytest.fixture
+def cloudtwin_clock():
+    """The emulator's clock; set back to wall time after the test."""
+    yield emulator_clock
+    emulator_clock.reset()
+
+
+@pytest.fixture(scope="session")
+def sqs_client(request: pytest.FixtureRequest, aws_endpoint_url: str):
+    import boto3
+
+    return boto3.client(
+        "sqs",
+        endpoint_url=aws_endpoint_url,
+        region_name=cloudtwin_option(request.config, "region"),
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+
+
+def _queue_fixture(fifo: bool):
+    def fixture(sqs_client):
+        name = f"test-{uuid.uuid4().hex[:16]}" + (".fifo" if fifo else "")
+        attributes = {"FifoQueue": "true"} if fifo else {}
+        url = sqs_client.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+        yield url
+        sqs_client.delete_queue(QueueUrl=url)
+
+    fixture.__doc__ = f"URL of a fresh {'FIFO' if fifo else 'standard'} queue, deleted after the test."
+    return fixture
+
+
+sqs_queue = pytest.fixture(_queue_fixture(fifo=False), name="sqs_queue")
+sqs_fifo_queue = pytest.fixture(_queue_fixture(fifo=True), name="sqs_fifo_queue")
