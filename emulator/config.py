@@ -23,9 +23,7 @@ class Settings:
     aws_port: int = _setting(4566, "port of the AWS endpoint (SQS, admin API, moto); 0 picks a free one")
     region: str = _setting("us-east-1", "region used when a request names none")
     account_id: str = _setting("000000000000", "account used when the access key is not a 12-digit account id")
-    max_request_bytes: int = _setting(
-        16 * 1024 * 1024, "largest HTTP request body accepted; larger ones get 413"
-    )
+    max_request_bytes: int = _setting(16 * 1024 * 1024, "largest HTTP request body accepted; larger ones get 413")
     redis_port: int = _setting(6379, "port of the Redis endpoint; 0 picks a free one, -1 turns Redis off")
     kafka: str = _setting("auto", "Kafka backend: auto|redpanda|jvm|external=HOST:PORT|off")
     kafka_port: int = _setting(9092, "port the managed Kafka broker listens on; 0 picks a free one")
@@ -52,9 +50,7 @@ class Settings:
             )
 
     @classmethod
-    def resolve(
-        cls, flags: Mapping[str, object] | None = None, environ: Mapping[str, str] | None = None
-    ) -> Settings:
+    def resolve(cls, flags: Mapping[str, object] | None = None, environ: Mapping[str, str] | None = None) -> Settings:
         """Build settings from flags first, then the environment, then the defaults."""
         flags = flags or {}
         environ = os.environ if environ is None else environ

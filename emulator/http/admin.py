@@ -19,7 +19,7 @@ class AdminApi:
         self.emulator = emulator
 
     def __call__(self, environ: dict, start_response):
-        route = environ["PATH_INFO"][len(PREFIX):].rstrip("/")
+        route = environ["PATH_INFO"][len(PREFIX) :].rstrip("/")
         method = environ["REQUEST_METHOD"]
         handler = {
             ("health", "GET"): self.health,

@@ -48,9 +48,7 @@ class HttpServer:
         self._threads: set[threading.Thread] = set()
         self._lock = threading.Lock()
         self._closing = False
-        self._accept_thread = threading.Thread(
-            target=self._accept_loop, name=f"http-accept-{self.port}", daemon=True
-        )
+        self._accept_thread = threading.Thread(target=self._accept_loop, name=f"http-accept-{self.port}", daemon=True)
 
     def start(self) -> None:
         self._accept_thread.start()
@@ -82,9 +80,7 @@ class HttpServer:
             except OSError:
                 return
             conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            thread = threading.Thread(
-                target=self._serve_connection, args=(conn, peer), name="http-conn", daemon=True
-            )
+            thread = threading.Thread(target=self._serve_connection, args=(conn, peer), name="http-conn", daemon=True)
             with self._lock:
                 if self._closing:
                     conn.close()

@@ -119,7 +119,9 @@ def _redrive_allow_policy(name: str, raw: str) -> str:
     elif sources:
         reason = "sourceQueueArns is only allowed when redrivePermission is byQueue"
     if reason:
-        raise errors.InvalidParameterValue(f"Value {raw} for parameter RedriveAllowPolicy is invalid. Reason: {reason}.")
+        raise errors.InvalidParameterValue(
+            f"Value {raw} for parameter RedriveAllowPolicy is invalid. Reason: {reason}."
+        )
     normalized = {"redrivePermission": permission}
     if permission == "byQueue":
         normalized["sourceQueueArns"] = sources
@@ -132,9 +134,7 @@ def _json_object(name: str, raw: str) -> dict:
     except ValueError:
         value = None
     if not isinstance(value, dict):
-        raise errors.InvalidParameterValue(
-            f"Value {raw} for parameter {name} is invalid. Reason: Invalid JSON object."
-        )
+        raise errors.InvalidParameterValue(f"Value {raw} for parameter {name} is invalid. Reason: Invalid JSON object.")
     return value
 
 
@@ -179,9 +179,7 @@ def normalize(attributes: dict[str, str], fifo: bool, creating: bool) -> dict[st
 
 def defaults(fifo: bool) -> dict[str, str]:
     return {
-        name: spec.default
-        for name, spec in SPECS.items()
-        if spec.default is not None and (fifo or not spec.fifo_only)
+        name: spec.default for name, spec in SPECS.items() if spec.default is not None and (fifo or not spec.fifo_only)
     }
 
 

@@ -48,7 +48,7 @@ class Message:
     __slots__ = (
         "id", "body", "attributes", "md5_body", "md5_attributes", "trace_header", "md5_system",
         "sent_ms", "sender_id", "group_id", "dedup_id", "sequence_number", "size",
-        "receive_count", "first_receive_ms", "state", "visible_at", "version", "receipt_handle",
+        "receive_count", "first_receive_ms", "received_at", "state", "visible_at", "version", "receipt_handle",
         "dead_letter_source_arn",
     )  # fmt: skip
 
@@ -83,6 +83,7 @@ class Message:
         self.size = message_size(body, attributes)
         self.receive_count = 0
         self.first_receive_ms: int | None = None
+        self.received_at = 0.0
         self.state = MessageState.VISIBLE
         self.visible_at = 0.0
         self.version = 0
@@ -129,8 +130,7 @@ def validate_body(body: str | None) -> str:
 def validate_attributes(attributes: dict[str, MessageAttributeValue]) -> None:
     if len(attributes) > MAX_MESSAGE_ATTRIBUTES:
         raise errors.InvalidParameterValue(
-            f"Number of message attributes [{len(attributes)}] exceeds the allowed maximum "
-            f"[{MAX_MESSAGE_ATTRIBUTES}]."
+            f"Number of message attributes [{len(attributes)}] exceeds the allowed maximum [{MAX_MESSAGE_ATTRIBUTES}]."
         )
     for name, value in attributes.items():
         validate_attribute_name(name)
@@ -155,7 +155,9 @@ def validate_attribute_name(name: str) -> None:
 
 def _validate_attribute_value(name: str, value: MessageAttributeValue) -> None:
     if not value.data_type:
-        raise errors.InvalidParameterValue(f"The message attribute '{name}' must contain non-empty message attribute type.")
+        raise errors.InvalidParameterValue(
+            f"The message attribute '{name}' must contain non-empty message attribute type."
+        )
     if not _DATA_TYPE.match(value.data_type) or len(value.data_type) > 256:
         raise errors.InvalidParameterValue(
             f"The type of message attribute '{name}' is invalid. You must use only the following "
@@ -167,14 +169,18 @@ def _validate_attribute_value(name: str, value: MessageAttributeValue) -> None:
                 f"The message attribute '{name}' with type 'Binary' must use field 'Binary'."
             )
         if not value.binary_value:
-            raise errors.InvalidParameterValue(f"The message attribute '{name}' must contain non-empty message attribute value.")
+            raise errors.InvalidParameterValue(
+                f"The message attribute '{name}' must contain non-empty message attribute value."
+            )
         return
     if value.string_value is None or value.binary_value is not None:
         raise errors.InvalidParameterValue(
             f"The message attribute '{name}' with type '{value.base_type}' must use field 'String'."
         )
     if value.string_value == "":
-        raise errors.InvalidParameterValue(f"The message attribute '{name}' must contain non-empty message attribute value.")
+        raise errors.InvalidParameterValue(
+            f"The message attribute '{name}' must contain non-empty message attribute value."
+        )
     if _INVALID_CHARS.search(value.string_value):
         raise errors.InvalidParameterValue(f"The message attribute '{name}' contains characters that are not allowed.")
     if value.base_type == "Number":

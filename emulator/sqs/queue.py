@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import json
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator
 
@@ -47,15 +48,25 @@ class Queue:
         self.delay_seconds = 0
         self.max_message_size = 0
         self.wait_seconds = 0
+        self.redrive: tuple[str, int] | None = None
         self.apply_attributes()
 
     def apply_attributes(self) -> None:
-        """Cache the attributes read on every operation as numbers."""
+        """Cache the attributes read on every operation in the form they are used."""
         self.retention = int(self.attributes["MessageRetentionPeriod"])
         self.visibility_timeout = int(self.attributes["VisibilityTimeout"])
         self.delay_seconds = int(self.attributes["DelaySeconds"])
         self.max_message_size = int(self.attributes["MaximumMessageSize"])
         self.wait_seconds = int(self.attributes["ReceiveMessageWaitTimeSeconds"])
+        raw_redrive = self.attributes.get("RedrivePolicy")
+        if raw_redrive:
+            policy = json.loads(raw_redrive)
+            self.redrive = (policy["deadLetterTargetArn"], int(policy["maxReceiveCount"]))
+        else:
+            self.redrive = None
+
+    def redrive_target(self) -> str | None:
+        return self.redrive[0] if self.redrive else None
 
     # -- life cycle -------------------------------------------------------------------
 
@@ -83,6 +94,7 @@ class Queue:
         if message.first_receive_ms is None:
             message.first_receive_ms = int(now * 1000)
         message.receipt_handle = receipt_handle
+        message.received_at = now
         self._set_state(message, INFLIGHT)
         self.change_visibility(message, visibility_timeout, now)
 

@@ -1,0 +1,837 @@
+"""The SQS core: every SQS action as a method on plain data, with no wire format in sight.
+
+One lock guards all queues (the GIL would serialise them anyway, and dead-letter moves and
+move tasks touch two queues at once). Long polls wait on a per-queue condition that shares it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import threading
+import time
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+
+from emulator.clock import Clock
+from emulator.sqs import attributes as queue_attributes
+from emulator.sqs import batch, errors
+from emulator.sqs.message import (
+    Message,
+    MessageAttributeValue,
+    filter_message_attributes,
+    moved_copy,
+    validate_attributes,
+    validate_body,
+)
+from emulator.sqs.move_tasks import MoveTask, MoveTasks
+from emulator.sqs.naming import (
+    RequestContext,
+    parse_queue_arn,
+    parse_queue_url,
+    queue_url,
+    validate_queue_name,
+)
+from emulator.sqs.permissions import add_permission, remove_permission
+from emulator.sqs.queue import FifoQueue, Queue, StandardQueue
+from emulator.sqs.receipts import new_receipt_handle, parse_receipt_handle
+
+DEDUPLICATION_WINDOW = 300
+PURGE_INTERVAL = 60
+MAX_VISIBILITY_TIMEOUT = 43200
+MAX_WAIT_SECONDS = 20
+MAX_RECEIVE = 10
+MAX_TAGS = 50
+SYSTEM_ATTRIBUTES = (
+    "SenderId",
+    "SentTimestamp",
+    "ApproximateReceiveCount",
+    "ApproximateFirstReceiveTimestamp",
+    "SequenceNumber",
+    "MessageDeduplicationId",
+    "MessageGroupId",
+    "AWSTraceHeader",
+    "DeadLetterQueueSourceArn",
+)
+_GROUP_OR_DEDUP_ID_CHARS = frozenset(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
+)
+
+
+@dataclass(slots=True)
+class SendResult:
+    message_id: str
+    md5_body: str
+    md5_attributes: str | None
+    md5_system_attributes: str | None
+    sequence_number: str | None
+
+
+@dataclass(slots=True)
+class ReceivedMessage:
+    message_id: str
+    receipt_handle: str
+    body: str
+    md5_body: str
+    attributes: dict[str, str]
+    message_attributes: dict[str, MessageAttributeValue]
+    md5_message_attributes: str | None
+
+
+@dataclass(slots=True)
+class SendEntry:
+    id: str
+    body: str | None
+    delay_seconds: int | None = None
+    message_attributes: dict[str, MessageAttributeValue] = field(default_factory=dict)
+    trace_header: str | None = None
+    group_id: str | None = None
+    dedup_id: str | None = None
+
+
+@dataclass(slots=True)
+class BatchFailure:
+    id: str
+    code: str
+    message: str
+    sender_fault: bool = True
+
+
+@dataclass(slots=True)
+class _Deduplicated:
+    expires: float
+    result: SendResult
+
+
+@dataclass(slots=True)
+class _ReceiveAttempt:
+    expires: float
+    messages: list[tuple[Message, str]]
+
+
+class SqsBackend:
+    def __init__(self, clock: Clock, default_region: str = "us-east-1", default_account: str = "000000000000") -> None:
+        self.clock = clock
+        self.default_region = default_region
+        self.default_account = default_account
+        self._lock = threading.RLock()
+        self._queues: dict[tuple[str, str, str], Queue] = {}
+        self._by_arn: dict[str, Queue] = {}
+        self._arrivals: dict[Queue, threading.Condition] = {}
+        self._dedup: dict[Queue, tuple[dict, deque]] = {}
+        self._attempts: dict[Queue, dict[str, _ReceiveAttempt]] = {}
+        self.move_tasks = MoveTasks()
+        self._remove_listener = clock.on_move(self._wake_all)
+
+    # -- queues ------------------------------------------------------------------------
+
+    def create_queue(
+        self, ctx: RequestContext, name: str | None, attributes: dict[str, str] | None = None,
+        tags: dict[str, str] | None = None,
+    ) -> str:  # fmt: skip
+        attributes = dict(attributes or {})
+        fifo = str(attributes.get("FifoQueue", "false")).lower() == "true"
+        validate_queue_name(name, fifo)
+        given = queue_attributes.normalize(attributes, fifo=fifo, creating=True)
+        given.pop("FifoQueue", None)
+        if tags:
+            _validate_tags(tags)
+        with self._lock:
+            key = (ctx.region, ctx.account, name)
+            existing = self._queues.get(key)
+            if existing is not None:
+                for attr, value in given.items():
+                    if existing.attributes.get(attr, "") != value:
+                        raise errors.QueueNameExists(
+                            f"A queue already exists with the same name and a different value for attribute {attr}"
+                        )
+                return queue_url(ctx.endpoint, *key)
+            values = queue_attributes.defaults(fifo)
+            if given.get("KmsMasterKeyId"):
+                values["SqsManagedSseEnabled"] = "false"
+            values.update({k: v for k, v in given.items() if v != ""})
+            self._check_redrive(f"arn:aws:sqs:{ctx.region}:{ctx.account}:{name}", values, fifo)
+            now = self.clock.now()
+            kind = FifoQueue if fifo else StandardQueue
+            queue = kind(name, ctx.region, ctx.account, values, now)
+            queue.tags = dict(tags or {})
+            self._queues[key] = queue
+            self._by_arn[queue.arn] = queue
+            self._arrivals[queue] = threading.Condition(self._lock)
+            self._dedup[queue] = ({}, deque())
+            self._attempts[queue] = {}
+            return queue_url(ctx.endpoint, *key)
+
+    def get_queue_url(self, ctx: RequestContext, name: str | None, owner_account: str | None = None) -> str:
+        if not name:
+            raise errors.MissingParameter("The request must contain the parameter QueueName.")
+        key = (ctx.region, owner_account or ctx.account, name)
+        with self._lock:
+            if key not in self._queues:
+                raise errors.QueueDoesNotExist("The specified queue does not exist.")
+        return queue_url(ctx.endpoint, *key)
+
+    def delete_queue(self, ctx: RequestContext, url: str) -> None:
+        with self._lock:
+            queue = self._queue(ctx, url)
+            self._drop_queue(queue)
+
+    def list_queues(
+        self, ctx: RequestContext, prefix: str | None = None, max_results: int | None = None,
+        next_token: str | None = None,
+    ) -> tuple[list[str], str | None]:  # fmt: skip
+        with self._lock:
+            names = sorted(
+                name
+                for (region, account, name) in self._queues
+                if region == ctx.region and account == ctx.account and name.startswith(prefix or "")
+            )
+        urls = [queue_url(ctx.endpoint, ctx.region, ctx.account, name) for name in names]
+        return _paginate(urls, max_results, next_token, limit=1000, name="MaxResults")
+
+    def get_queue_attributes(self, ctx: RequestContext, url: str, names: list[str] | None) -> dict[str, str]:
+        wanted = list(names or [])
+        for name in wanted:
+            if name != "All" and not queue_attributes.is_known(name):
+                raise errors.InvalidAttributeName(f"Unknown Attribute {name}.")
+        with self._lock:
+            queue = self._queue(ctx, url)
+            if not wanted:
+                return {}
+            queue.refresh(self.clock.now())
+            everything = self._all_attributes(queue)
+        if "All" in wanted:
+            return everything
+        return {name: everything[name] for name in wanted if name in everything}
+
+    def set_queue_attributes(self, ctx: RequestContext, url: str, attributes: dict[str, str]) -> None:
+        with self._lock:
+            queue = self._queue(ctx, url)
+            given = queue_attributes.normalize(attributes or {}, fifo=queue.fifo, creating=False)
+            values = dict(queue.attributes)
+            for name, value in given.items():
+                if value == "" and queue_attributes.SPECS[name].default is None:
+                    values.pop(name, None)
+                elif value == "":
+                    raise errors.InvalidAttributeValue(f"Invalid value for the parameter {name}.")
+                else:
+                    values[name] = value
+            scope = values.get("DeduplicationScope")
+            if values.get("FifoThroughputLimit") == "perMessageGroupId" and scope == "queue":
+                raise errors.InvalidAttributeValue(
+                    "Invalid value for the parameter FifoThroughputLimit. Reason: perMessageGroupId "
+                    "requires DeduplicationScope messageGroup."
+                )
+            self._check_redrive(queue.arn, values, queue.fifo)
+            queue.attributes = values
+            queue.apply_attributes()
+            queue.last_modified = int(self.clock.now())
+            self._arrivals[queue].notify_all()
+
+    def purge_queue(self, ctx: RequestContext, url: str) -> None:
+        with self._lock:
+            queue = self._queue(ctx, url)
+            now = self.clock.now()
+            if queue.last_purge is not None and now - queue.last_purge < PURGE_INTERVAL:
+                raise errors.PurgeQueueInProgress(
+                    f"Only one PurgeQueue operation on {queue.name} is allowed every {PURGE_INTERVAL} seconds."
+                )
+            queue.last_purge = now
+            queue.purge()
+            self._attempts[queue].clear()
+
+    # -- messages ----------------------------------------------------------------------
+
+    def send_message(self, ctx: RequestContext, url: str, entry: SendEntry) -> SendResult:
+        with self._lock:
+            queue = self._queue(ctx, url)
+            result = self._send(ctx, queue, entry, self.clock.now())
+            return result
+
+    def send_message_batch(
+        self, ctx: RequestContext, url: str, entries: list[SendEntry]
+    ) -> tuple[list[tuple[str, SendResult]], list[BatchFailure]]:
+        batch.validate_entry_ids([entry.id for entry in entries])
+        with self._lock:
+            queue = self._queue(ctx, url)
+            total = sum(_entry_size(entry) for entry in entries)
+            batch.validate_total_size(total)
+            now = self.clock.now()
+            done: list[tuple[str, SendResult]] = []
+            failed: list[BatchFailure] = []
+            for entry in entries:
+                try:
+                    done.append((entry.id, self._send(ctx, queue, entry, now)))
+                except errors.SqsError as exc:
+                    failed.append(_failure(entry.id, exc))
+            return done, failed
+
+    def receive_message(
+        self,
+        ctx: RequestContext,
+        url: str,
+        max_number: int | None = None,
+        visibility_timeout: int | None = None,
+        wait_seconds: int | None = None,
+        attribute_names: list[str] | None = None,
+        message_attribute_names: list[str] | None = None,
+        attempt_id: str | None = None,
+    ) -> list[ReceivedMessage]:
+        limit = 1 if max_number is None else max_number
+        _check_range("MaxNumberOfMessages", limit, 1, MAX_RECEIVE, "Must be between 1 and 10, if provided.")
+        if visibility_timeout is not None:
+            _check_range("VisibilityTimeout", visibility_timeout, 0, MAX_VISIBILITY_TIMEOUT,
+                         "Must be between 0 and 43200, if provided.")  # fmt: skip
+        if wait_seconds is not None:
+            _check_range("WaitTimeSeconds", wait_seconds, 0, MAX_WAIT_SECONDS, "Must be >= 0 and <= 20, if provided.")
+        system_names = _system_attribute_names(attribute_names or [])
+        with self._lock:
+            queue = self._queue(ctx, url)
+            wait = queue.wait_seconds if wait_seconds is None else wait_seconds
+            start = self.clock.now()
+            real_deadline = time.monotonic() + wait
+            while True:
+                now = self.clock.now()
+                taken = self._receive_now(queue, limit, visibility_timeout, attempt_id, now)
+                if taken or now >= start + wait or time.monotonic() >= real_deadline:
+                    break
+                self._arrivals[queue].wait(self._wait_timeout(queue, start + wait, real_deadline, now))
+                if self._by_arn.get(queue.arn) is not queue:
+                    raise errors.QueueDoesNotExist("The specified queue does not exist.")
+            return [
+                self._render(queue, message, handle, system_names, message_attribute_names) for message, handle in taken
+            ]
+
+    def delete_message(self, ctx: RequestContext, url: str, receipt_handle: str | None) -> None:
+        with self._lock:
+            queue = self._queue(ctx, url)
+            self._delete(queue, receipt_handle)
+
+    def delete_message_batch(
+        self, ctx: RequestContext, url: str, entries: list[tuple[str, str]]
+    ) -> tuple[list[str], list[BatchFailure]]:
+        """Entries are (Id, ReceiptHandle)."""
+        batch.validate_entry_ids([entry_id for entry_id, _ in entries])
+        with self._lock:
+            queue = self._queue(ctx, url)
+            done, failed = [], []
+            for entry_id, handle in entries:
+                try:
+                    self._delete(queue, handle)
+                    done.append(entry_id)
+                except errors.SqsError as exc:
+                    failed.append(_failure(entry_id, exc))
+            return done, failed
+
+    def change_message_visibility(
+        self, ctx: RequestContext, url: str, receipt_handle: str | None, visibility_timeout: int | None
+    ) -> None:
+        with self._lock:
+            queue = self._queue(ctx, url)
+            self._change_visibility(queue, receipt_handle, visibility_timeout)
+
+    def change_message_visibility_batch(
+        self, ctx: RequestContext, url: str, entries: list[tuple[str, str, int | None]]
+    ) -> tuple[list[str], list[BatchFailure]]:
+        """Entries are (Id, ReceiptHandle, VisibilityTimeout)."""
+        batch.validate_entry_ids([entry[0] for entry in entries])
+        with self._lock:
+            queue = self._queue(ctx, url)
+            done, failed = [], []
+            for entry_id, handle, timeout in entries:
+                try:
+                    self._change_visibility(queue, handle, timeout)
+                    done.append(entry_id)
+                except errors.SqsError as exc:
+                    failed.append(_failure(entry_id, exc))
+            return done, failed
+
+    # -- tags, permissions, dead letters ---------------------------------------------
+
+    def tag_queue(self, ctx: RequestContext, url: str, tags: dict[str, str]) -> None:
+        if not tags:
+            raise errors.MissingParameter("The request must contain the parameter Tags.")
+        _validate_tags(tags)
+        with self._lock:
+            queue = self._queue(ctx, url)
+            merged = {**queue.tags, **tags}
+            if len(merged) > MAX_TAGS:
+                raise errors.InvalidParameterValue(f"Too many tags added for queue {queue.name}.")
+            queue.tags = merged
+
+    def untag_queue(self, ctx: RequestContext, url: str, keys: list[str]) -> None:
+        if not keys:
+            raise errors.MissingParameter("The request must contain the parameter TagKeys.")
+        with self._lock:
+            queue = self._queue(ctx, url)
+            for key in keys:
+                queue.tags.pop(key, None)
+
+    def list_queue_tags(self, ctx: RequestContext, url: str) -> dict[str, str]:
+        with self._lock:
+            return dict(self._queue(ctx, url).tags)
+
+    def add_permission(
+        self, ctx: RequestContext, url: str, label: str | None, accounts: list[str], actions: list[str]
+    ) -> None:
+        with self._lock:
+            queue = self._queue(ctx, url)
+            policy = add_permission(queue.attributes.get("Policy"), queue.arn, label, accounts, actions)
+            queue.attributes["Policy"] = policy
+            queue.last_modified = int(self.clock.now())
+
+    def remove_permission(self, ctx: RequestContext, url: str, label: str | None) -> None:
+        with self._lock:
+            queue = self._queue(ctx, url)
+            policy = remove_permission(queue.attributes.get("Policy"), label)
+            if policy is None:
+                queue.attributes.pop("Policy", None)
+            else:
+                queue.attributes["Policy"] = policy
+
+    def list_dead_letter_source_queues(
+        self, ctx: RequestContext, url: str, max_results: int | None = None, next_token: str | None = None
+    ) -> tuple[list[str], str | None]:
+        with self._lock:
+            target = self._queue(ctx, url)
+            sources = sorted(
+                queue_url(ctx.endpoint, q.region, q.account, q.name)
+                for q in self._queues.values()
+                if q.redrive_target() == target.arn
+            )
+        return _paginate(sources, max_results, next_token, limit=1000, name="MaxResults")
+
+    # -- message move tasks -------------------------------------------------------------
+
+    def start_message_move_task(
+        self, ctx: RequestContext, source_arn: str | None, destination_arn: str | None = None,
+        max_per_second: int | None = None,
+    ) -> str:  # fmt: skip
+        if not source_arn:
+            raise errors.MissingParameter("The request must contain the parameter SourceArn.")
+        if max_per_second is not None:
+            _check_range("MaxNumberOfMessagesPerSecond", max_per_second, 1, 500, "Must be between 1 and 500.")
+        with self._lock:
+            self._progress_move_tasks()
+            source = self._queue_by_arn(source_arn, "SourceArn")
+            if not any(q.redrive_target() == source.arn for q in self._queues.values()):
+                raise errors.InvalidParameterValue(
+                    f"Value {source_arn} for parameter SourceArn is invalid. Reason: Source queue must be "
+                    "configured as a Dead Letter Queue."
+                )
+            if destination_arn:
+                destination = self._queue_by_arn(destination_arn, "DestinationArn")
+                if destination.fifo != source.fifo:
+                    raise errors.InvalidParameterValue(
+                        "Value for parameter DestinationArn is invalid. Reason: the destination must be "
+                        "of the same type as the source."
+                    )
+            if self.move_tasks.running(source.arn):
+                raise errors.UnsupportedOperation(
+                    "There is already a task running. Only one active task is allowed for a source queue "
+                    "arn at a given time."
+                )
+            to_move = sum(1 for _ in source.visible_messages())
+            task = self.move_tasks.start(source.arn, destination_arn, max_per_second, to_move, self.clock.now())
+            self._progress_move_tasks()
+            return task.handle
+
+    def cancel_message_move_task(self, ctx: RequestContext, task_handle: str | None) -> int:
+        if not task_handle:
+            raise errors.MissingParameter("The request must contain the parameter TaskHandle.")
+        with self._lock:
+            self._progress_move_tasks()
+            task = self.move_tasks.by_handle(task_handle)
+            if task is None or task.status != "RUNNING":
+                raise errors.ResourceNotFoundException("Task does not exist.")
+            task.status = "CANCELLED"
+            return task.moved
+
+    def list_message_move_tasks(
+        self, ctx: RequestContext, source_arn: str | None, max_results: int | None = None
+    ) -> list[MoveTask]:
+        if not source_arn:
+            raise errors.MissingParameter("The request must contain the parameter SourceArn.")
+        limit = 1 if max_results is None else max_results
+        _check_range("MaxResults", limit, 1, 10, "Must be between 1 and 10.")
+        with self._lock:
+            self._progress_move_tasks()
+            self._queue_by_arn(source_arn, "SourceArn")
+            return self.move_tasks.for_source(source_arn)[:limit]
+
+    # -- lifecycle ----------------------------------------------------------------------
+
+    def reset(self) -> None:
+        with self._lock:
+            for queue in list(self._queues.values()):
+                self._drop_queue(queue)
+            self.move_tasks = MoveTasks()
+
+    def close(self) -> None:
+        self.reset()
+        self._remove_listener()
+
+    def queue_count(self) -> int:
+        return len(self._queues)
+
+    # -- internals ----------------------------------------------------------------------
+
+    def _queue(self, ctx: RequestContext, url: str | None) -> Queue:
+        key = parse_queue_url(url, ctx)
+        queue = self._queues.get(key)
+        if queue is None:
+            raise errors.QueueDoesNotExist("The specified queue does not exist.")
+        if self.move_tasks.active:
+            self._progress_move_tasks()
+        return queue
+
+    def _queue_by_arn(self, arn: str, parameter: str) -> Queue:
+        queue = self._by_arn.get(arn)
+        if queue is None:
+            if parse_queue_arn(arn) is None:
+                raise errors.InvalidParameterValue(
+                    f"Value {arn} for parameter {parameter} is invalid. Reason: not a queue ARN."
+                )
+            raise errors.ResourceNotFoundException(
+                "The resource that you specified for the SourceArn parameter doesn't exist."
+            )
+        return queue
+
+    def _drop_queue(self, queue: Queue) -> None:
+        del self._queues[(queue.region, queue.account, queue.name)]
+        del self._by_arn[queue.arn]
+        queue.purge()
+        self._arrivals.pop(queue).notify_all()
+        self._dedup.pop(queue, None)
+        self._attempts.pop(queue, None)
+
+    def _wake_all(self) -> None:
+        with self._lock:
+            for condition in self._arrivals.values():
+                condition.notify_all()
+
+    def _wait_timeout(self, queue: Queue, deadline: float, real_deadline: float, now: float) -> float:
+        """How long a long poll may sleep before something it waits for could have changed."""
+        timeout = real_deadline - time.monotonic()
+        if not self.clock.frozen:
+            timeout = min(timeout, deadline - now)
+            next_timer = queue.next_timer_at()
+            if next_timer is not None:
+                timeout = min(timeout, next_timer - now)
+        return max(timeout, 0.001)
+
+    def _all_attributes(self, queue: Queue) -> dict[str, str]:
+        from emulator.sqs.queue import DELAYED, INFLIGHT, VISIBLE
+
+        values = dict(queue.attributes)
+        if queue.fifo:
+            values["FifoQueue"] = "true"
+        values.update(
+            {
+                "ApproximateNumberOfMessages": str(queue.counts[VISIBLE]),
+                "ApproximateNumberOfMessagesNotVisible": str(queue.counts[INFLIGHT]),
+                "ApproximateNumberOfMessagesDelayed": str(queue.counts[DELAYED]),
+                "CreatedTimestamp": str(queue.created),
+                "LastModifiedTimestamp": str(queue.last_modified),
+                "QueueArn": queue.arn,
+            }
+        )
+        return values
+
+    def _check_redrive(self, source_arn: str, values: dict[str, str], fifo: bool) -> None:
+        raw = values.get("RedrivePolicy")
+        if not raw:
+            return
+        target_arn = json.loads(raw)["deadLetterTargetArn"]
+        target = self._by_arn.get(target_arn)
+        if target is None:
+            raise errors.InvalidParameterValue(
+                f"Value {raw} for parameter RedrivePolicy is invalid. Reason: Dead letter target does not exist."
+            )
+        if target.fifo != fifo:
+            raise errors.InvalidParameterValue(
+                f"Value {raw} for parameter RedrivePolicy is invalid. Reason: Dead-letter queue must be "
+                "same type of queue as the source."
+            )
+        allow = target.attributes.get("RedriveAllowPolicy")
+        if allow:
+            policy = json.loads(allow)
+            permission = policy["redrivePermission"]
+            if permission == "denyAll" or (permission == "byQueue" and source_arn not in policy["sourceQueueArns"]):
+                raise errors.InvalidParameterValue(
+                    f"Value {raw} for parameter RedrivePolicy is invalid. Reason: Queue {target_arn} does "
+                    "not allow this queue as a dead-letter source; see its RedriveAllowPolicy."
+                )
+
+    def _send(self, ctx: RequestContext, queue: Queue, entry: SendEntry, now: float) -> SendResult:
+        body = validate_body(entry.body)
+        validate_attributes(entry.message_attributes)
+        if entry.trace_header is not None and not entry.trace_header:
+            raise errors.InvalidParameterValue("The message system attribute AWSTraceHeader must not be empty.")
+        delay = entry.delay_seconds
+        if delay is not None:
+            _check_range("DelaySeconds", delay, 0, 900, "DelaySeconds must be >= 0 and <= 900")
+            if queue.fifo:
+                raise errors.InvalidParameterValue(
+                    f"Value {delay} for parameter DelaySeconds is invalid. Reason: The request include "
+                    "parameter that is not valid for this queue type."
+                )
+        size = len(body.encode("utf-8")) + sum(v.size(n) for n, v in entry.message_attributes.items())
+        if size > queue.max_message_size:
+            raise errors.InvalidParameterValue(
+                "One or more parameters are invalid. Reason: Message must be shorter than "
+                f"{queue.max_message_size} bytes."
+            )
+        if entry.group_id is not None:
+            _check_group_or_dedup_id("MessageGroupId", entry.group_id)
+        dedup_id = entry.dedup_id
+        if queue.fifo:
+            if entry.group_id is None:
+                raise errors.MissingParameter("The request must contain the parameter MessageGroupId.")
+            if dedup_id is None:
+                if queue.attributes.get("ContentBasedDeduplication") != "true":
+                    raise errors.InvalidParameterValue(
+                        "The queue should either have ContentBasedDeduplication enabled or "
+                        "MessageDeduplicationId provided explicitly"
+                    )
+                dedup_id = hashlib.sha256(body.encode("utf-8")).hexdigest()
+            else:
+                _check_group_or_dedup_id("MessageDeduplicationId", dedup_id)
+            seen = self._deduplicated(queue, entry.group_id, dedup_id, now)
+            if seen is not None:
+                return seen
+        elif dedup_id is not None:
+            raise errors.InvalidParameterValue(
+                f"Value {dedup_id} for parameter MessageDeduplicationId is invalid. Reason: The request "
+                "includes a parameter that is not valid for this queue type."
+            )
+        sequence = queue.next_sequence_number() if isinstance(queue, FifoQueue) else None
+        message = Message(
+            str(uuid.uuid4()), body, dict(entry.message_attributes), entry.trace_header,
+            int(now * 1000), ctx.account, entry.group_id, dedup_id if queue.fifo else None, sequence,
+        )  # fmt: skip
+        queue.add(message, queue.delay_seconds if delay is None else delay, now)
+        result = SendResult(message.id, message.md5_body, message.md5_attributes, message.md5_system, sequence)
+        if queue.fifo:
+            self._remember_dedup(queue, entry.group_id, dedup_id, now, result)
+        self._arrivals[queue].notify()
+        return result
+
+    def _dedup_key(self, queue: Queue, group_id: str, dedup_id: str) -> tuple:
+        scope = queue.attributes.get("DeduplicationScope", "queue")
+        return (group_id, dedup_id) if scope == "messageGroup" else (dedup_id,)
+
+    def _deduplicated(self, queue: Queue, group_id: str, dedup_id: str, now: float) -> SendResult | None:
+        seen, order = self._dedup[queue]
+        while order and seen.get(order[0]) is not None and seen[order[0]].expires <= now:
+            del seen[order.popleft()]
+        entry = seen.get(self._dedup_key(queue, group_id, dedup_id))
+        if entry is not None and entry.expires > now:
+            return entry.result
+        return None
+
+    def _remember_dedup(self, queue: Queue, group_id: str, dedup_id: str, now: float, result: SendResult) -> None:
+        seen, order = self._dedup[queue]
+        key = self._dedup_key(queue, group_id, dedup_id)
+        seen[key] = _Deduplicated(now + DEDUPLICATION_WINDOW, result)
+        order.append(key)
+
+    def _receive_now(
+        self, queue: Queue, limit: int, visibility_timeout: int | None, attempt_id: str | None, now: float
+    ) -> list[tuple[Message, str]]:
+        queue.refresh(now)
+        attempts = self._attempts[queue]
+        if attempt_id is not None and queue.fifo:
+            previous = attempts.get(attempt_id)
+            if (
+                previous is not None
+                and previous.expires > now
+                and all(m.receipt_handle == handle and m.state.value == "inflight" for m, handle in previous.messages)
+            ):
+                return previous.messages
+        timeout = queue.visibility_timeout if visibility_timeout is None else visibility_timeout
+        taken = queue.take(limit, lambda message: self._dead_letter(queue, message, now))
+        received = []
+        for message in taken:
+            handle = new_receipt_handle(queue.arn, message.id)
+            queue.start_flight(message, timeout, now, handle)
+            received.append((message, handle))
+        if attempt_id is not None and queue.fifo and received:
+            attempts[attempt_id] = _ReceiveAttempt(now + DEDUPLICATION_WINDOW, received)
+        return received
+
+    def _dead_letter(self, queue: Queue, message: Message, now: float) -> bool:
+        """Move a message received maxReceiveCount times to the dead-letter queue; True if moved."""
+        redrive = queue.redrive
+        if redrive is None or message.receive_count < redrive[1]:
+            return False
+        target = self._by_arn.get(redrive[0])
+        if target is None:
+            return False
+        queue.remove(message)
+        # FIFO dead-letter queues restart the retention clock; standard ones keep the enqueue time.
+        copy = moved_copy(message, sent_ms=int(now * 1000) if target.fifo else None)
+        copy.dead_letter_source_arn = queue.arn
+        if isinstance(target, FifoQueue):
+            copy.sequence_number = target.next_sequence_number()
+        target.add(copy, 0, now)
+        self._arrivals[target].notify()
+        return True
+
+    def _render(
+        self, queue: Queue, message: Message, handle: str, system_names: set[str], attribute_names: list[str] | None
+    ) -> ReceivedMessage:
+        attributes: dict[str, str] = {}
+        if system_names:
+            available = {
+                "SenderId": message.sender_id,
+                "SentTimestamp": str(message.sent_ms),
+                "ApproximateReceiveCount": str(message.receive_count),
+                "ApproximateFirstReceiveTimestamp": str(message.first_receive_ms),
+                "SequenceNumber": message.sequence_number,
+                "MessageDeduplicationId": message.dedup_id,
+                "MessageGroupId": message.group_id,
+                "AWSTraceHeader": message.trace_header,
+                "DeadLetterQueueSourceArn": message.dead_letter_source_arn,
+            }
+            attributes = {k: v for k, v in available.items() if k in system_names and v is not None}
+        chosen = filter_message_attributes(message.attributes, attribute_names or [])
+        md5 = message.md5_attributes if chosen and len(chosen) == len(message.attributes) else None
+        if chosen and md5 is None:
+            from emulator.sqs.message import md5_of_attributes
+
+            md5 = md5_of_attributes(chosen)
+        return ReceivedMessage(message.id, handle, message.body, message.md5_body, attributes, chosen, md5)
+
+    def _message_for_handle(self, queue: Queue, handle: str | None) -> tuple[str, Message | None]:
+        if not handle:
+            raise errors.MissingParameter("The request must contain the parameter ReceiptHandle.")
+        message_id = parse_receipt_handle(handle, queue.arn)
+        queue.refresh(self.clock.now())
+        return message_id, queue.messages.get(message_id)
+
+    def _delete(self, queue: Queue, handle: str | None) -> None:
+        _, message = self._message_for_handle(queue, handle)
+        if message is None:
+            return  # already deleted or expired: AWS answers success
+        if message.receipt_handle != handle:
+            if queue.fifo:
+                raise errors.ReceiptHandleIsInvalid(f'The receipt handle "{handle}" has expired.')
+            return  # a stale handle: AWS documents success without deleting
+        if queue.fifo and message.state.value != "inflight":
+            raise errors.ReceiptHandleIsInvalid(f'The receipt handle "{handle}" has expired.')
+        queue.remove(message)
+        if queue.fifo:
+            self._arrivals[queue].notify_all()
+
+    def _change_visibility(self, queue: Queue, handle: str | None, timeout: int | None) -> None:
+        if timeout is None:
+            raise errors.MissingParameter("The request must contain the parameter VisibilityTimeout.")
+        _check_range("VisibilityTimeout", timeout, 0, MAX_VISIBILITY_TIMEOUT, "Must be between 0 and 43200.")
+        _, message = self._message_for_handle(queue, handle)
+        if message is None or message.receipt_handle != handle:
+            raise errors.InvalidParameterValue(
+                f"Value {handle} for parameter ReceiptHandle is invalid. Reason: Message does not exist "
+                "or is not available for visibility timeout change."
+            )
+        if message.state.value != "inflight":
+            raise errors.MessageNotInflight("Message is not in flight.")
+        now = self.clock.now()
+        if now + timeout > message.received_at + MAX_VISIBILITY_TIMEOUT:
+            # The 12-hour ceiling counts from the receive that handed out this handle.
+            raise errors.InvalidParameterValue(
+                f"Value {timeout} for parameter VisibilityTimeout is invalid. Reason: Total VisibilityTimeout "
+                f"for the message is beyond the limit [{MAX_VISIBILITY_TIMEOUT} seconds]"
+            )
+        queue.change_visibility(message, timeout, now)
+        if timeout == 0:
+            self._arrivals[queue].notify()
+
+    def _progress_move_tasks(self) -> None:
+        now = self.clock.now()
+        for task in self.move_tasks.due():
+            source = self._by_arn.get(task.source_arn)
+            if source is None:
+                task.fail("The source queue was deleted.")
+                continue
+            source.refresh(now)
+            for message in source.visible_messages():
+                if not task.may_move(now):
+                    break
+                destination_arn = task.destination_arn or message.dead_letter_source_arn
+                destination = self._by_arn.get(destination_arn) if destination_arn else None
+                if destination is None:
+                    task.fail(f"The destination queue of message {message.id} does not exist.")
+                    break
+                source.remove(message)
+                copy = moved_copy(message, sent_ms=int(now * 1000))
+                copy.dead_letter_source_arn = None
+                if isinstance(destination, FifoQueue):
+                    copy.sequence_number = destination.next_sequence_number()
+                destination.add(copy, 0, now)
+                self._arrivals[destination].notify()
+                task.moved += 1
+            task.finish_if_done()
+
+
+def _check_range(name: str, value: int, low: int, high: int, reason: str) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise errors.InvalidParameterValue(f"Value {value} for parameter {name} is invalid. Reason: {reason}")
+
+
+def _check_group_or_dedup_id(name: str, value: str) -> None:
+    if not 1 <= len(value) <= 128 or not set(value) <= _GROUP_OR_DEDUP_ID_CHARS:
+        raise errors.InvalidParameterValue(
+            f"Value {value} for parameter {name} is invalid. Reason: {name} can only include alphanumeric "
+            "and punctuation characters. 1 to 128 in length."
+        )
+
+
+def _system_attribute_names(names: list[str]) -> set[str]:
+    chosen = set()
+    for name in names:
+        if name == "All":
+            chosen.update(SYSTEM_ATTRIBUTES)
+        elif name in SYSTEM_ATTRIBUTES:
+            chosen.add(name)
+        elif not queue_attributes.is_known(name):
+            raise errors.InvalidAttributeName(f"Unknown Attribute {name}.")
+    return chosen
+
+
+def _validate_tags(tags: dict[str, str]) -> None:
+    if len(tags) > MAX_TAGS:
+        raise errors.InvalidParameterValue(f"Too many tags: at most {MAX_TAGS} tags per queue.")
+    for key, value in tags.items():
+        if not key or len(key) > 128 or value is None or len(value) > 256:
+            raise errors.InvalidParameterValue(
+                "Tag keys must be 1 to 128 characters and tag values at most 256 characters."
+            )
+
+
+def _entry_size(entry: SendEntry) -> int:
+    body = (entry.body or "").encode("utf-8")
+    return len(body) + sum(v.size(n) for n, v in entry.message_attributes.items())
+
+
+def _failure(entry_id: str, exc: errors.SqsError) -> BatchFailure:
+    return BatchFailure(entry_id, exc.query_code, exc.message, exc.sender_fault)
+
+
+def _paginate(items: list[str], max_results: int | None, token: str | None, limit: int, name: str):
+    if max_results is not None:
+        _check_range(name, max_results, 1, limit, f"Must be between 1 and {limit}.")
+    start = 0
+    if token:
+        try:
+            start = int(base64.b64decode(token, validate=True).decode())
+        except (ValueError, binascii.Error):
+            raise errors.InvalidParameterValue("Invalid NextToken value.") from None
+    if max_results is None:
+        return items[start : start + limit], None
+    page = items[start : start + max_results]
+    more = start + max_results < len(items)
+    return page, base64.b64encode(str(start + max_results).encode()).decode() if more else None

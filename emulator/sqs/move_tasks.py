@@ -1,0 +1,74 @@
+"""Message move tasks (StartMessageMoveTask): redrive from a dead-letter queue, at a rate."""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from dataclasses import dataclass, field
+
+# Without a rate AWS moves "at the system-optimised rate"; this one empties test queues at once.
+UNLIMITED_RATE = 10**9
+
+
+@dataclass
+class MoveTask:
+    task_id: str
+    source_arn: str
+    destination_arn: str | None
+    max_per_second: int | None
+    to_move: int
+    started: float
+    status: str = "RUNNING"
+    moved: int = 0
+    failure_reason: str | None = None
+    handle: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        token = json.dumps({"taskId": self.task_id, "sourceArn": self.source_arn}, separators=(",", ":"))
+        self.handle = base64.b64encode(token.encode()).decode()
+
+    def may_move(self, now: float) -> bool:
+        """Whether the rate limit and the task's own count allow one more message now."""
+        if self.status != "RUNNING" or self.moved >= self.to_move:
+            return False
+        rate = self.max_per_second or UNLIMITED_RATE
+        allowed = int((now - self.started) * rate) + 1
+        return self.moved < allowed
+
+    def fail(self, reason: str) -> None:
+        self.status = "FAILED"
+        self.failure_reason = reason
+
+    def finish_if_done(self) -> None:
+        if self.status == "RUNNING" and self.moved >= self.to_move:
+            self.status = "COMPLETED"
+
+
+class MoveTasks:
+    def __init__(self) -> None:
+        self._tasks: list[MoveTask] = []
+
+    def start(
+        self, source_arn: str, destination_arn: str | None, max_per_second: int | None, to_move: int, now: float
+    ) -> MoveTask:
+        task = MoveTask(str(uuid.uuid4()), source_arn, destination_arn, max_per_second, to_move, now)
+        self._tasks.append(task)
+        return task
+
+    @property
+    def active(self) -> bool:
+        return any(task.status == "RUNNING" for task in self._tasks)
+
+    def running(self, source_arn: str) -> bool:
+        return any(task.status == "RUNNING" and task.source_arn == source_arn for task in self._tasks)
+
+    def due(self) -> list[MoveTask]:
+        return [task for task in self._tasks if task.status == "RUNNING"]
+
+    def by_handle(self, handle: str) -> MoveTask | None:
+        return next((task for task in self._tasks if task.handle == handle), None)
+
+    def for_source(self, source_arn: str) -> list[MoveTask]:
+        """Newest first, as ListMessageMoveTasks returns them."""
+        return [task for task in reversed(self._tasks) if task.source_arn == source_arn]
