@@ -27,6 +27,11 @@ class Settings:
     redis_port: int = _setting(6379, "port of the Redis endpoint; 0 picks a free one, -1 turns Redis off")
     kafka: str = _setting("auto", "Kafka backend: auto|redpanda|jvm|external=HOST:PORT|off")
     kafka_port: int = _setting(9092, "port the managed Kafka broker listens on; 0 picks a free one")
+    kafka_cache_dir: str = _setting("", "where the JVM backend caches Kafka's jars (default ~/.cache/cloudtwin/kafka)")
+    kafka_start_timeout: float = _setting(180.0, "seconds a managed Kafka broker may take to become ready")
+    redpanda_image: str = _setting(
+        "docker.redpanda.com/redpandadata/redpanda:v25.1.1", "image the redpanda Kafka backend runs"
+    )
 
     @classmethod
     def env_name(cls, name: str) -> str:

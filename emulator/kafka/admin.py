@@ -1,0 +1,98 @@
+"""Topic and group admin against the live broker, through kafka-python's admin client."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+from emulator.service import ServiceStartError
+
+CLIENT_ID = "cloudtwin-admin"
+REQUEST_TIMEOUT_MS = 10_000
+
+
+def is_internal(topic: str) -> bool:
+    """__consumer_offsets, __transaction_state, Redpanda's _schemas and the like."""
+    return topic.startswith("_")
+
+
+class TopicAdmin:
+    """One admin connection, shared by the emulator's threads (kafka-python's client is not thread-safe)."""
+
+    def __init__(self, client) -> None:
+        self._client = client
+        self._lock = threading.Lock()
+
+    @classmethod
+    def connect(cls, bootstrap: str, timeout: float, broker_exit: Callable[[], str | None]) -> TopicAdmin:
+        """Wait until a metadata request lists a broker at `bootstrap`; fail early if the broker process exits."""
+        try:
+            from kafka import KafkaAdminClient
+            from kafka.errors import KafkaError
+        except ImportError:
+            raise ServiceStartError(
+                "Kafka needs kafka-python for topic admin: pip install 'cloudtwin[kafka]'"
+            ) from None
+        deadline = time.monotonic() + timeout
+        last_error = "no answer"
+        while time.monotonic() < deadline:
+            exited = broker_exit()
+            if exited:
+                raise ServiceStartError(exited)
+            try:
+                client = KafkaAdminClient(
+                    bootstrap_servers=bootstrap, client_id=CLIENT_ID, request_timeout_ms=REQUEST_TIMEOUT_MS
+                )
+            except (KafkaError, OSError) as exc:
+                last_error = f"{type(exc).__name__}: {exc}"
+                time.sleep(0.1)
+                continue
+            try:
+                if client.describe_cluster().get("brokers"):
+                    return cls(client)
+                last_error = "the metadata lists no broker yet"
+            except (KafkaError, OSError) as exc:
+                last_error = f"{type(exc).__name__}: {exc}"
+            client.close()
+            time.sleep(0.1)
+        raise ServiceStartError(
+            f"the Kafka broker at {bootstrap} was not ready within {timeout:.0f} s ({last_error}); "
+            "raise --kafka-start-timeout on a slow machine"
+        )
+
+    def create_topic(self, name: str, partitions: int = 1, configs: dict[str, str] | None = None) -> None:
+        spec = {"num_partitions": partitions, "replication_factor": 1, "configs": configs or {}}
+        with self._lock:
+            # Waiting for metadata means a producer that starts right after finds the topic.
+            self._client.create_topics({name: spec}, timeout_ms=REQUEST_TIMEOUT_MS, wait_for_metadata=True)
+
+    def delete_topics(self, names: list[str]) -> None:
+        if names:
+            with self._lock:
+                self._client.delete_topics(names, timeout_ms=REQUEST_TIMEOUT_MS)
+
+    def list_topics(self) -> list[str]:
+        with self._lock:
+            return sorted(topic for topic in self._client.list_topics() if not is_internal(topic))
+
+    def list_groups(self) -> list[str]:
+        with self._lock:
+            return sorted(group["group_id"] if isinstance(group, dict) else group[0]
+                          for group in self._client.list_groups())
+
+    def reset(self) -> dict[str, list[str]]:
+        """Delete every non-internal topic and every consumer group that has no live member."""
+        topics = self.list_topics()
+        self.delete_topics(topics)
+        groups = self.list_groups()
+        kept = []
+        if groups:
+            with self._lock:
+                results = self._client.delete_groups(groups)
+            kept = [group for group, error in results if error is not None and getattr(error, "errno", 0) != 0]
+        return {"topics": topics, "groups": [group for group in groups if group not in kept], "groups_in_use": kept}
+
+    def close(self) -> None:
+        with self._lock:
+            self._client.close()

@@ -1,0 +1,19 @@
+"""A broker someone else runs (a CI service container, a shared dev broker), given by address."""
+
+from __future__ import annotations
+
+
+class ExternalBroker:
+    backend = "external"
+
+    def __init__(self, address: str) -> None:
+        self.bootstrap = address
+
+    def start(self) -> None:
+        """Nothing to start; readiness is a metadata request like for every backend."""
+
+    def exit_reason(self) -> str | None:
+        return None
+
+    def stop(self) -> None:
+        """Not ours to stop."""

@@ -1,0 +1,158 @@
+"""Apache Kafka's jars, resolved from Maven Central once into a per-user cache.
+
+`python -m emulator.kafka.jars` fills the cache ahead of time (a CI warm-up step).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from emulator.kafka import probes
+from emulator.service import ServiceStartError
+
+KAFKA_VERSION = "4.3.1"
+# Kafka's own slf4j-api is 1.7.x, so the binding must be a 1.7.x one too.
+SLF4J_BINDING = ("org.slf4j", "slf4j-simple", "1.7.36")
+MAVEN_TIMEOUT_SECONDS = 900
+PROGRESS_EVERY_SECONDS = 2.0
+
+_POM = """<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>dev.cloudtwin</groupId>
+  <artifactId>kafka-runtime</artifactId>
+  <version>1</version>
+  <packaging>pom</packaging>
+  <dependencies>
+    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka_2.13</artifactId><version>{kafka}</version></dependency>
+    <dependency><groupId>{group}</groupId><artifactId>{artifact}</artifactId><version>{binding}</version></dependency>
+  </dependencies>
+</project>
+"""
+_DOWNLOADED = re.compile(r"Downloaded from \S+: \S+ \((\d+(?:\.\d+)?) (B|kB|MB|GB)")
+_UNITS = {"B": 1, "kB": 1e3, "MB": 1e6, "GB": 1e9}
+
+
+def default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "cloudtwin" / "kafka"
+
+
+class KafkaJars:
+    """The classpath of one Kafka release in the cache: `<cache>/kafka-<version>/libs/*.jar`."""
+
+    def __init__(self, cache_dir: Path, version: str = KAFKA_VERSION) -> None:
+        self.cache_dir = cache_dir
+        self.version = version
+        self.lib_dir = cache_dir / f"kafka-{version}" / "libs"
+
+    @property
+    def cached(self) -> bool:
+        # lib_dir appears by rename only once Maven has finished, so its presence means complete.
+        return self.lib_dir.is_dir()
+
+    @property
+    def classpath(self) -> str:
+        return str(self.lib_dir / "*")
+
+    def ensure(self, progress: Callable[[str], None] = lambda line: None) -> None:
+        """Resolve the jars unless cached. Safe to call from several processes at once."""
+        if self.cached:
+            return
+        maven = probes.maven_executable()
+        if maven is None:
+            raise ServiceStartError(
+                f"Kafka {self.version}'s jars are not cached in {self.lib_dir.parent} and Maven (mvn) is not on PATH: "
+                "install Maven 3.8+ so cloudtwin can fetch them once, or use --kafka external=HOST:PORT"
+            )
+        self.cache_dir.mkdir(parents=True, exist_ok=True)
+        with open(self.cache_dir / f"kafka-{self.version}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # another process may be fetching the same release
+            if not self.cached:
+                self._fetch(maven, progress)
+
+    def _fetch(self, maven: str, progress: Callable[[str], None]) -> None:
+        staging = Path(tempfile.mkdtemp(prefix=f"kafka-{self.version}-", dir=self.cache_dir))
+        try:
+            group, artifact, binding = SLF4J_BINDING
+            (staging / "pom.xml").write_text(
+                _POM.format(kafka=self.version, group=group, artifact=artifact, binding=binding)
+            )
+            command = [
+                maven, "-B", "-f", str(staging / "pom.xml"),
+                "org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies",
+                "-DincludeScope=runtime", f"-DoutputDirectory={staging / 'libs'}",
+            ]  # fmt: skip
+            progress(f"downloading Apache Kafka {self.version} from Maven Central into {self.lib_dir} (once)")
+            tail = self._run_maven(command, progress)
+            jars = list((staging / "libs").glob("*.jar"))
+            if not any(jar.name.startswith(f"kafka_2.13-{self.version}") for jar in jars):
+                raise ServiceStartError(
+                    f"Maven did not resolve org.apache.kafka:kafka_2.13:{self.version} "
+                    f"({' / '.join(tail[-3:]) or 'no output'}): check access to Maven Central "
+                    "(or the mirror in ~/.m2/settings.xml) and retry, or use --kafka external=HOST:PORT"
+                )
+            self.lib_dir.parent.mkdir(parents=True, exist_ok=True)
+            os.rename(staging / "libs", self.lib_dir)
+            progress(f"cached {len(jars)} jars of Apache Kafka {self.version} in {self.lib_dir}")
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+    def _run_maven(self, command: list[str], progress: Callable[[str], None]) -> list[str]:
+        """Run Maven, reporting downloads as they happen; returns its last error lines."""
+        errors: list[str] = []
+        files, size, last_report = 0, 0.0, time.monotonic()
+        try:
+            process = subprocess.Popen(
+                command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace"
+            )
+        except OSError as exc:
+            raise ServiceStartError(f"cannot run Maven ({command[0]}): {exc.strerror}") from None
+        deadline = time.monotonic() + MAVEN_TIMEOUT_SECONDS
+        assert process.stdout is not None
+        for line in process.stdout:
+            downloaded = _DOWNLOADED.search(line)
+            if downloaded:
+                files += 1
+                size += float(downloaded.group(1)) * _UNITS[downloaded.group(2)]
+                if time.monotonic() - last_report >= PROGRESS_EVERY_SECONDS:
+                    progress(f"downloaded {files} files, {size / 1e6:.1f} MB so far")
+                    last_report = time.monotonic()
+            elif "[ERROR]" in line:
+                errors.append(line.replace("[ERROR]", "").strip())
+            if time.monotonic() > deadline:
+                process.kill()
+        code = process.wait()
+        if code != 0:
+            detail = " / ".join(error for error in errors[:3] if error) or f"exit code {code}"
+            raise ServiceStartError(
+                f"Maven could not fetch Apache Kafka {self.version}: {detail}. Check access to Maven Central "
+                "(or the mirror in ~/.m2/settings.xml) and retry, or use --kafka external=HOST:PORT"
+            )
+        if files:
+            progress(f"downloaded {files} files, {size / 1e6:.1f} MB")
+        return errors
+
+
+def main() -> int:
+    jars = KafkaJars(default_cache_dir() if len(sys.argv) < 2 else Path(sys.argv[1]))
+    started = time.monotonic()
+    try:
+        jars.ensure(progress=lambda line: print(f"cloudtwin: kafka: {line}", flush=True))
+    except ServiceStartError as exc:
+        print(f"cloudtwin: {exc}", file=sys.stderr)
+        return 1
+    print(f"cloudtwin: kafka: jars ready in {jars.lib_dir} ({time.monotonic() - started:.1f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

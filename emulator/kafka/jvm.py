@@ -1,0 +1,187 @@
+"""Apache Kafka on the JVM: one KRaft node (broker and controller) on 127.0.0.1, no Docker."""
+
+from __future__ import annotations
+
+import base64
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+from emulator.kafka import probes
+from emulator.kafka.jars import KafkaJars
+from emulator.kafka.ports import free_port
+from emulator.kafka.stale import BrokerRecord, reap_stale
+from emulator.service import ServiceStartError
+
+# Sized for a test broker: one partition and one replica for internal topics, no rebalance delay
+# (a consumer joining a group gets partitions at once), and small buffers.
+BROKER_PROPERTIES = {
+    "process.roles": "broker,controller",
+    "node.id": "1",
+    "controller.listener.names": "CONTROLLER",
+    "inter.broker.listener.name": "PLAINTEXT",
+    "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+    "num.partitions": "1",
+    "default.replication.factor": "1",
+    "offsets.topic.replication.factor": "1",
+    "offsets.topic.num.partitions": "1",
+    "transaction.state.log.replication.factor": "1",
+    "transaction.state.log.min.isr": "1",
+    "transaction.state.log.num.partitions": "1",
+    "share.coordinator.state.topic.replication.factor": "1",
+    "share.coordinator.state.topic.min.isr": "1",
+    "share.coordinator.state.topic.num.partitions": "1",
+    "group.initial.rebalance.delay.ms": "0",
+    "log.cleaner.dedupe.buffer.size": str(2 * 1024 * 1024),
+    "log.cleaner.threads": "1",
+    "num.network.threads": "2",
+    "num.io.threads": "2",
+    "num.recovery.threads.per.data.dir": "1",
+    "log.segment.bytes": str(16 * 1024 * 1024),
+    "auto.create.topics.enable": "true",
+}
+JVM_OPTIONS = [
+    "-Xms128m",
+    "-Xmx512m",
+    "-XX:+UseSerialGC",  # fewest GC threads: this broker shares a small machine with the tests
+    "-XX:+ExitOnOutOfMemoryError",
+    "-Xshare:auto",
+    "-Djava.awt.headless=true",
+    "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+    "-Dorg.slf4j.simpleLogger.showDateTime=true",
+]
+LOG_TAIL_LINES = 8
+STOP_SECONDS = 20.0
+
+
+class JvmBroker:
+    backend = "jvm"
+
+    def __init__(
+        self,
+        jars: KafkaJars,
+        host: str,
+        port: int,
+        records_dir: Path,
+        progress: Callable[[str], None] = lambda line: None,
+    ) -> None:
+        self.jars = jars
+        self.host = host
+        self.port = port
+        self.records_dir = records_dir
+        self.progress = progress
+        self.work_dir: Path | None = None
+        self.process: subprocess.Popen | None = None
+        self.broker_pid: int | None = None
+
+    @property
+    def bootstrap(self) -> str:
+        return f"{_advertised(self.host)}:{self.port}"
+
+    @property
+    def log_path(self) -> Path | None:
+        return self.work_dir / "broker.log" if self.work_dir else None
+
+    def start(self) -> None:
+        """Fetch the jars if needed, format storage and launch the JVM; readiness is checked by the caller."""
+        java = probes.java_runtime()
+        if not java.ok:
+            raise ServiceStartError(f"the JVM Kafka backend needs Java 17+: {java.detail}; install a JDK 17+ "
+                                    "(e.g. apt-get install openjdk-17-jre-headless) or set JAVA_HOME")
+        self.jars.ensure(self.progress)
+        ended = reap_stale(self.records_dir)
+        if ended:
+            self.progress(f"ended {len(ended)} Kafka JVM(s) left behind by an emulator that died: pids {ended}")
+        self.work_dir = Path(tempfile.mkdtemp(prefix="cloudtwin-kafka-"))
+        config = self._write_config(free_port(self.host))
+        self._format(config)
+        self._launch(config)
+
+    def _write_config(self, controller_port: int) -> Path:
+        assert self.work_dir is not None
+        properties = {
+            **BROKER_PROPERTIES,
+            "controller.quorum.voters": f"1@127.0.0.1:{controller_port}",
+            "listeners": f"PLAINTEXT://{self.host}:{self.port},CONTROLLER://127.0.0.1:{controller_port}",
+            "advertised.listeners": f"PLAINTEXT://{self.bootstrap}",
+            "log.dirs": str(self.work_dir / "data"),
+        }
+        config = self.work_dir / "server.properties"
+        config.write_text("".join(f"{key}={value}\n" for key, value in properties.items()))
+        return config
+
+    def _java(self, main_class: str, *args: str) -> list[str]:
+        return [probes.java_executable(), *JVM_OPTIONS, "-cp", self.jars.classpath, main_class, *args]
+
+    def _format(self, config: Path) -> None:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        command = self._java("kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(config))
+        result = subprocess.run(command, capture_output=True, text=True, errors="replace", timeout=120)
+        if result.returncode != 0:
+            tail = _last_lines(result.stdout + result.stderr)
+            raise ServiceStartError(f"formatting Kafka's KRaft storage failed: {tail}; "
+                                    f"delete {self.jars.lib_dir} to fetch the jars again if they are damaged")
+
+    def _launch(self, config: Path) -> None:
+        assert self.log_path is not None
+        guard = [sys.executable, "-m", "emulator.kafka.orphan_guard", *self._java("kafka.Kafka", str(config))]
+        with open(self.log_path, "wb") as log:
+            self.process = subprocess.Popen(
+                guard, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, cwd=self.work_dir,
+                env={**os.environ, "PYTHONPATH": _package_root()},
+            )  # fmt: skip
+        assert self.process.stdout is not None
+        # The guard passes the JVM's own output to the log file through the inherited stderr.
+        first_line = self.process.stdout.readline().strip()
+        if not first_line.isdigit():
+            raise ServiceStartError(f"the Kafka JVM did not start: {self.exit_reason() or 'no pid reported'}")
+        self.broker_pid = int(first_line)
+        BrokerRecord(os.getpid(), self.broker_pid, str(config), str(self.work_dir)).save(self.records_dir)
+
+    def exit_reason(self) -> str | None:
+        """None while the JVM runs; why it stopped once it has."""
+        if self.process is None or self.process.poll() is None:
+            return None
+        log = self.log_path.read_text(errors="replace") if self.log_path and self.log_path.exists() else ""
+        return f"the Kafka JVM exited with code {self.process.returncode}: {_last_lines(log) or 'no output'}"
+
+    def stop(self) -> None:
+        if self.process is not None:
+            if self.process.stdin is not None:
+                self.process.stdin.close()  # the guard's cue to stop the JVM
+            try:
+                self.process.wait(STOP_SECONDS)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+            if self.process.stdout is not None:
+                self.process.stdout.close()
+            self.process = None
+        if self.broker_pid is not None:
+            (self.records_dir / f"{self.broker_pid}.json").unlink(missing_ok=True)
+            self.broker_pid = None
+        if self.work_dir is not None:
+            shutil.rmtree(self.work_dir, ignore_errors=True)
+            self.work_dir = None
+
+
+def _advertised(host: str) -> str:
+    """An address clients can dial: a wildcard bind is reached through loopback."""
+    return "127.0.0.1" if host in ("", "0.0.0.0", "::") else host
+
+
+def _last_lines(text: str) -> str:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return " | ".join(lines[-LOG_TAIL_LINES:])
+
+
+def _package_root() -> str:
+    """So the guard imports this same emulator package, installed or not."""
+    root = str(Path(__file__).resolve().parent.parent.parent)
+    existing = os.environ.get("PYTHONPATH")
+    return root if not existing else root + os.pathsep + existing

@@ -1,0 +1,66 @@
+"""Runs a broker process and ends it when the emulator that started it goes away.
+
+`python -m emulator.kafka.orphan_guard COMMAND...`: the emulator holds the write end of this
+process's stdin. When it closes (a clean stop, or the emulator killed with SIGKILL), the guard
+stops the broker: SIGTERM, then SIGKILL after a grace period. The broker's pid is the first line
+on stdout. On Linux the broker also gets PR_SET_PDEATHSIG, in case the guard itself is killed.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import subprocess
+import sys
+import threading
+
+GRACE_SECONDS = 15.0
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+class _Stopped(Exception):
+    """SIGTERM arrived; it interrupts the blocking read of stdin."""
+
+
+def _raise_stopped(signum, frame) -> None:
+    raise _Stopped
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(GRACE_SECONDS)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def main(command: list[str]) -> int:
+    # The guard is single-threaded here, so preexec_fn is safe.
+    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
+    print(process.pid, flush=True)
+
+    def exit_with_broker() -> None:
+        os._exit(process.wait())
+
+    threading.Thread(target=exit_with_broker, daemon=True).start()
+    signal.signal(signal.SIGTERM, _raise_stopped)
+    try:
+        while sys.stdin.buffer.read(4096):
+            pass
+    except _Stopped:
+        pass
+    _stop(process)
+    return process.returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

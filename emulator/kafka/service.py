@@ -1,0 +1,201 @@
+"""Kafka as a service of the emulator: picks a backend, starts the broker in the background, admin."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Protocol
+
+from emulator.config import Settings
+from emulator.kafka.admin import TopicAdmin
+from emulator.kafka.choice import ENABLE_HINT, BackendChoice, choose
+from emulator.kafka.external import ExternalBroker
+from emulator.kafka.jars import KafkaJars, default_cache_dir
+from emulator.kafka.jvm import JvmBroker
+from emulator.kafka.ports import free_port, port_is_free
+from emulator.service import ServiceStartError
+
+log = logging.getLogger(__name__)
+WATCH_SECONDS = 1.0
+
+
+class Broker(Protocol):
+    backend: str
+
+    @property
+    def bootstrap(self) -> str: ...
+
+    def start(self) -> None:
+        """Launch the broker (blocking); readiness is checked separately."""
+
+    def exit_reason(self) -> str | None:
+        """None while the broker runs; why it stopped once it has."""
+
+    def stop(self) -> None: ...
+
+
+class KafkaService:
+    """Starts in the background so the AWS endpoint never waits on a JVM or a container.
+
+    `start()` only chooses the backend and checks the port (fast, and errors there are
+    immediate); health says "starting" until a metadata request lists the broker.
+    """
+
+    name = "kafka"
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.choice: BackendChoice | None = None
+        self.broker: Broker | None = None
+        self.admin: TopicAdmin | None = None
+        self.state = "stopped"
+        self.error: str | None = None
+        self.ready_seconds: float | None = None
+        self._settled = threading.Event()
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def bootstrap(self) -> str | None:
+        return self.broker.bootstrap if self.broker is not None else None
+
+    def start(self) -> None:
+        self.choice = choose(self.settings.kafka)
+        if self.choice.backend == "off":
+            self.state = "off"
+            self._settled.set()
+            return
+        self.broker = self._make_broker(self.choice)
+        self.state = "starting"
+        self._thread = threading.Thread(target=self._run, name="cloudtwin-kafka", daemon=True)
+        self._thread.start()
+
+    def _make_broker(self, choice: BackendChoice) -> Broker:
+        settings = self.settings
+        if choice.backend == "external":
+            assert choice.address is not None
+            return ExternalBroker(choice.address)
+        if choice.backend == "redpanda":
+            from emulator.kafka.redpanda import RedpandaBroker
+
+            return RedpandaBroker(settings.redpanda_image, settings.kafka_port, settings.kafka_start_timeout)
+        port = settings.kafka_port or free_port(settings.host)
+        if not port_is_free(settings.host, port):
+            raise ServiceStartError(
+                f"Kafka's port {port} on {settings.host} is already in use: stop what holds it, choose another "
+                f"with --kafka-port / CLOUDTWIN_KAFKA_PORT (0 picks a free one), or use a broker already "
+                f"listening there with --kafka external={settings.host}:{port}"
+            )
+        cache = Path(settings.kafka_cache_dir) if settings.kafka_cache_dir else default_cache_dir()
+        return JvmBroker(KafkaJars(cache), settings.host, port, cache / "running", progress=_say)
+
+    def _run(self) -> None:
+        assert self.broker is not None
+        started = time.monotonic()
+        try:
+            self.broker.start()
+            with self._lock:
+                if self._stopping.is_set():
+                    return
+            self.admin = TopicAdmin.connect(
+                self.broker.bootstrap, self.settings.kafka_start_timeout, self.broker.exit_reason
+            )
+        except ServiceStartError as exc:
+            self._fail(str(exc))
+            return
+        except Exception as exc:  # a bug must still show in health instead of a silent thread death
+            log.exception("starting Kafka failed")
+            self._fail(f"starting Kafka failed unexpectedly: {type(exc).__name__}: {exc}")
+            return
+        self.ready_seconds = time.monotonic() - started
+        self.state = "ready"
+        self._settled.set()
+        _say(f"ready at {self.broker.bootstrap} ({self.broker.backend}, {self.ready_seconds:.1f} s)")
+        self._watch()
+
+    def _watch(self) -> None:
+        """Notice a broker that dies, so health says so instead of clients timing out."""
+        assert self.broker is not None
+        while not self._stopping.wait(WATCH_SECONDS):
+            reason = self.broker.exit_reason()
+            if reason:
+                self.state = "down"
+                self.error = f"{reason}; restart the emulator to get a new broker"
+                _say(self.error)
+                return
+
+    def _fail(self, message: str) -> None:
+        if self._stopping.is_set():
+            return
+        self.state = "failed"
+        self.error = message
+        self._settled.set()
+        _say(f"did not start: {message}")
+
+    def wait_ready(self, timeout: float | None = None) -> str:
+        """The bootstrap address once the broker is ready; ServiceStartError if it cannot be."""
+        if self.choice is not None and self.choice.backend == "off":
+            raise ServiceStartError(f"Kafka is off: {self.choice.reason}")
+        if not self._settled.wait(timeout):
+            raise ServiceStartError(f"Kafka was not ready within {timeout} s (state: {self.state})")
+        if self.state != "ready" or self.bootstrap is None:
+            raise ServiceStartError(self.error or f"Kafka is {self.state}")
+        return self.bootstrap
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopping.set()
+        if self.admin is not None:
+            self.admin.close()
+            self.admin = None
+        if self.broker is not None:
+            self.broker.stop()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+            self._thread = None
+        if self.state != "off":
+            self.state = "stopped"
+
+    def health(self) -> dict:
+        choice = self.choice
+        report = {
+            "up": self.state == "ready",
+            "state": self.state,
+            "backend": choice.backend if choice else None,
+            "endpoint": self.bootstrap,
+            "bootstrap": self.bootstrap,
+            "reason": choice.reason if choice else None,
+        }
+        if self.ready_seconds is not None:
+            report["ready_seconds"] = round(self.ready_seconds, 2)
+        if self.error:
+            report["error"] = self.error
+        return report
+
+    def reset(self) -> None:
+        """Delete every non-internal topic and consumer group; a broker still starting has none."""
+        if self.admin is not None:
+            self.admin.reset()
+
+    def banner(self) -> str:
+        choice = self.choice
+        if choice is None or choice.backend == "off":
+            reason = choice.reason if choice else "not started"
+            return f"Kafka is off ({reason})" + ("" if ENABLE_HINT in reason else f"; {ENABLE_HINT}")
+        return (
+            f"Kafka ({choice.backend}: {choice.reason}) starting in the background; bootstrap {self.bootstrap} "
+            "(`cloudtwin status` shows when it is ready)"
+        )
+
+
+def _say(line: str) -> None:
+    """Progress a user waits on (a first download, a dead broker): straight to the terminal, not the logs."""
+    log.info("kafka: %s", line)
+    stream = sys.__stderr__
+    if stream is not None:
+        stream.write(f"cloudtwin: kafka: {line}\n")
+        stream.flush()
