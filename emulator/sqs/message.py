@@ -194,8 +194,8 @@ def _validate_number(name: str, raw: str) -> None:
         number = None
     if number is None or not number.is_finite():
         raise errors.InvalidParameterValue(f"Can't cast the value of message (user) attribute '{name}' to a number.")
-    digits = len(number.normalize().as_tuple().digits)
-    if digits > 38 or not (Decimal("-1e128") <= number <= Decimal("1e126")):
+    digits = "".join(map(str, number.as_tuple().digits)).strip("0")
+    if len(digits) > 38 or not (Decimal("-1e128") <= number <= Decimal("1e126")):
         raise errors.InvalidParameterValue(
             f"Value {raw} for message attribute '{name}' is out of range: numbers can have up to 38 "
             "digits of precision and lie between -10^128 and 10^126."
