@@ -10,6 +10,7 @@ from emulator.http.admin import PREFIX as ADMIN_PREFIX
 from emulator.http.admin import AdminApi
 from emulator.http.responses import respond_json
 from emulator.sqs.json_protocol import JsonProtocol
+from emulator.sqs.query_protocol import QueryProtocol, is_query_request
 
 if TYPE_CHECKING:
     from emulator.process import Emulator
@@ -25,6 +26,7 @@ class Gateway:
         self.sqs = sqs
         self.admin = AdminApi(emulator)
         self.sqs_json = JsonProtocol(sqs, emulator.settings)
+        self.sqs_query = QueryProtocol(sqs, emulator.settings)
         self.interceptors: list[Interceptor] = []
         self._moto_app = None
         self._moto_lock = threading.Lock()
@@ -37,6 +39,8 @@ class Gateway:
             return self.admin(environ, start_response)
         if path == "/moto-api/reset":
             return self.reset_moto_api(environ, start_response)
+        if is_query_request(environ):
+            return self.sqs_query(environ, start_response)
         for interceptor in self.interceptors:
             answer = interceptor(environ, start_response)
             if answer is not None:

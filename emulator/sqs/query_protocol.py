@@ -1,0 +1,129 @@
+"""The Query wire of SQS (`Action=<Op>&Version=2012-11-05&…`): decode, run, encode.
+
+Requests come as a form body (POST) or a query string (GET, also presigned), sent to `/` or
+to a queue URL, whose path then stands for a missing `QueueUrl` (as AWS SDK for Java v1 sends).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+
+from emulator.config import Settings
+from emulator.http.identity import caller, credential_scope, endpoint
+from emulator.http.responses import request_body, status_line
+from emulator.sqs import actions, errors, query_form, query_render, shapes
+from emulator.sqs.backend import SqsBackend
+from emulator.sqs.naming import RequestContext
+
+log = logging.getLogger(__name__)
+
+VERSION = "2012-11-05"
+XML_CONTENT_TYPE = "text/xml"
+JSON_CONTENT_TYPE = "application/json"
+_FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+# This emulator's queue URL paths and AWS's `/<account>/<name>`, as naming.parse_queue_url reads them.
+_QUEUE_PATH = re.compile(r"^/(?:queue/[a-z0-9-]+/\d{12}/[^/]+|\d{12}/[^/]+)/?$")
+_ACTION_TEXT = re.compile(r"(?:^|&)Action=")
+_ACTION_BYTES = re.compile(rb"(?:^|&)Action=")
+
+
+def is_query_request(environ: dict) -> bool:
+    """Whether a request that is neither JSON nor admin API is an SQS Query request.
+
+    It is one if it names an `Action` and goes to `/` or to a queue URL, or if it posts a form
+    to a queue URL or (signed for SQS) to `/`; it then gets MissingAction or InvalidAction
+    rather than moto's S3 handler. It is never one if it is signed for another service.
+    """
+    path = environ["PATH_INFO"]
+    queue_path = path != "/" and _QUEUE_PATH.match(path) is not None
+    if path != "/" and not queue_path:
+        return False
+    scope = credential_scope(environ)
+    if scope is not None and scope[2] != "sqs":
+        return False
+    if _has_action(environ):
+        return True
+    return _is_form_post(environ) and (queue_path or scope is not None)
+
+
+class QueryProtocol:
+    def __init__(self, backend: SqsBackend, settings: Settings) -> None:
+        self.backend = backend
+        self.settings = settings
+
+    def __call__(self, environ: dict, start_response):
+        request_id = str(uuid.uuid4())
+        as_json = JSON_CONTENT_TYPE in environ.get("HTTP_ACCEPT", "")
+        try:
+            action, raw = self._decode(environ)
+            params = shapes.coerce(action, raw, numbers_as_text=True, malformed=errors.InvalidParameterValue)
+            region, account = caller(environ, self.settings.region, self.settings.account_id)
+            ctx = RequestContext(region, account, endpoint(environ))
+            output = actions.run(self.backend, ctx, action, params)
+        except errors.SqsError as exc:
+            return _error(start_response, exc, request_id, as_json)
+        except Exception:
+            log.exception("SQS Query request failed")
+            failure = errors.SqsError("We encountered an internal error. Please try again.")
+            return _error(start_response, failure, request_id, as_json)
+        if as_json:
+            body, content_type = query_render.json_response(action, output, request_id), JSON_CONTENT_TYPE
+        else:
+            body, content_type = query_render.xml_response(action, output, request_id), XML_CONTENT_TYPE
+        start_response("200 OK", [("Content-Type", content_type), ("x-amzn-RequestId", request_id)])
+        return [body]
+
+    def _decode(self, environ: dict) -> tuple[str, dict]:
+        form = query_form.parse(_form_text(environ))
+        action = form.get("Action")
+        if not action:
+            raise errors.MissingAction("The request must contain the parameter Action.")
+        if action not in shapes.INPUTS:
+            raise errors.InvalidAction(f"The action {action} is not valid for this endpoint.")
+        version = form.get("Version")
+        if version != VERSION:
+            raise errors.InvalidAction(
+                f"Could not find operation {action} for version {version or 'NO_VERSION_SPECIFIED'}; "
+                f"this endpoint serves SQS API version {VERSION}."
+            )
+        raw = query_form.unflatten(action, form)
+        path = environ["PATH_INFO"]
+        if path != "/" and "QueueUrl" in shapes.INPUTS[action] and "QueueUrl" not in raw:
+            raw["QueueUrl"] = endpoint(environ) + path
+        return action, raw
+
+
+def _form_text(environ: dict) -> str:
+    """Query string and form body together: a presigned POST carries its signature in the URL."""
+    text = environ.get("QUERY_STRING", "")
+    if _is_form_post(environ):
+        try:
+            body = request_body(environ).decode("utf-8")
+        except UnicodeDecodeError:
+            raise errors.MalformedQueryString("The request body is not UTF-8 form data.") from None
+        if body:
+            text = f"{text}&{body}" if text else body
+    return text
+
+
+def _is_form_post(environ: dict) -> bool:
+    content_type = environ.get("CONTENT_TYPE", "")
+    return environ["REQUEST_METHOD"] == "POST" and (not content_type or content_type.startswith(_FORM_CONTENT_TYPE))
+
+
+def _has_action(environ: dict) -> bool:
+    """Whether the query string or form body names an `Action`, found without parsing either."""
+    if _ACTION_TEXT.search(environ.get("QUERY_STRING", "")):
+        return True
+    return _is_form_post(environ) and _ACTION_BYTES.search(request_body(environ)) is not None
+
+
+def _error(start_response, exc: errors.SqsError, request_id: str, as_json: bool):
+    if as_json:
+        body, content_type = query_render.json_error(exc, request_id), JSON_CONTENT_TYPE
+    else:
+        body, content_type = query_render.xml_error(exc, request_id), XML_CONTENT_TYPE
+    start_response(status_line(exc.status), [("Content-Type", content_type), ("x-amzn-RequestId", request_id)])
+    return [body]
