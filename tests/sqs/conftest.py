@@ -8,7 +8,9 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-WIRE_PROTOCOLS = ["json"]
+from tests.sqs.query_client import QueryClient
+
+WIRE_PROTOCOLS = ["json", "query"]
 
 
 def make_json_client(endpoint: str, region: str = "us-east-1", access_key: str = "test"):
@@ -26,6 +28,8 @@ def sqs(request, aws_endpoint_url):
     """An SQS client speaking each wire protocol in turn, with boto3's method names and shapes."""
     if request.param == "json":
         return make_json_client(aws_endpoint_url)
+    if request.param == "query":
+        return QueryClient(aws_endpoint_url)
     raise AssertionError(request.param)
 
 
