@@ -28,6 +28,10 @@ class Emulator:
         from emulator.http.service import AwsService
 
         self.services["aws"] = AwsService(self)
+        if self.settings.redis_port >= 0:
+            from emulator.redis.service import RedisService
+
+            self.services["redis"] = RedisService(self)
 
     def start(self) -> Emulator:
         """Start every service. The AWS endpoint must come up; the others may fail alone."""

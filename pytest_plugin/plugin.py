@@ -13,10 +13,12 @@ import pytest
 from emulator.clock import clock as emulator_clock
 from emulator.config import Settings
 from emulator.process import Emulator
+from pytest_plugin.redis_fixtures import redis_client, redis_client_factory, redis_endpoint  # noqa: F401
 
 _OPTIONS = {
     "region": ("region of the clients the fixtures hand out", "us-east-1"),
     "endpoint": ("use a running emulator at this AWS endpoint instead of starting one", ""),
+    "redis_url": ("use the Redis server at this URL (redis:// or rediss://) instead of the emulator's", ""),
 }
 
 
@@ -35,7 +37,7 @@ def cloudtwin_option(config: pytest.Config, name: str) -> str:
 @pytest.fixture(scope="session")
 def cloudtwin(request: pytest.FixtureRequest):
     """The emulator for this session, on ephemeral 127.0.0.1 ports; stopped at the end."""
-    settings = Settings(aws_port=0, redis_port=-1, kafka="off", region=cloudtwin_option(request.config, "region"))
+    settings = Settings(aws_port=0, redis_port=0, kafka="off", region=cloudtwin_option(request.config, "region"))
     with Emulator(settings) as emulator:
         yield emulator
 

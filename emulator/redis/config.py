@@ -1,0 +1,137 @@
+"""The CONFIG parameters the Redis endpoint supports, with redis-server's names, defaults and validation."""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Callable
+
+from fakeredis._helpers import SimpleError
+
+EVICTION_POLICIES = (
+    "noeviction",
+    "allkeys-lru",
+    "allkeys-lfu",
+    "allkeys-random",
+    "volatile-lru",
+    "volatile-lfu",
+    "volatile-random",
+    "volatile-ttl",
+)
+
+_UNITS = {"": 1, "b": 1, "k": 1000, "kb": 1024, "m": 1000**2, "mb": 1024**2, "g": 1000**3, "gb": 1024**3}
+_KEYSPACE_EVENT_FLAGS = set("KEg$lshzxetdmnA")
+
+
+def parse_memory(text: str) -> int:
+    """'100mb' -> 104857600, as redis.conf reads sizes."""
+    lowered = text.strip().lower()
+    digits = lowered.rstrip("kmgb")
+    unit = lowered[len(digits) :]
+    if not digits.isdigit() or unit not in _UNITS:
+        raise ValueError(text)
+    return int(digits) * _UNITS[unit]
+
+
+def _memory(value: str) -> str:
+    try:
+        return str(parse_memory(value))
+    except ValueError:
+        raise ValueError("argument must be a memory value") from None
+
+
+def _policy(value: str) -> str:
+    lowered = value.lower()
+    if lowered not in EVICTION_POLICIES:
+        raise ValueError(
+            "argument(s) must be one of the following: volatile-lru, volatile-lfu, volatile-random, volatile-ttl, "
+            "allkeys-lru, allkeys-lfu, allkeys-random, noeviction"
+        )
+    return lowered
+
+
+def _events(value: str) -> str:
+    if not set(value) <= _KEYSPACE_EVENT_FLAGS:
+        raise ValueError("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")
+    return value
+
+
+def _positive_int(value: str) -> str:
+    if not value.isdigit() or int(value) <= 0:
+        raise ValueError(
+            "argument must be greater than 0" if value.isdigit() else "argument couldn't be parsed into an integer"
+        )
+    return value
+
+
+def _non_negative_int(value: str) -> str:
+    if not value.isdigit():
+        raise ValueError("argument couldn't be parsed into an integer")
+    return value
+
+
+def _any(value: str) -> str:
+    return value
+
+
+def _bulk_len(value: str) -> str:
+    size = int(_memory(value))
+    if size < 1024 * 1024:
+        raise ValueError("argument must be between 1048576 and 9223372036854775807 inclusive")
+    return str(size)
+
+
+_PARAMETERS: dict[str, tuple[str, Callable[[str], str]]] = {
+    "requirepass": ("", _any),
+    "maxmemory": ("0", _memory),
+    "maxmemory-policy": ("noeviction", _policy),
+    "maxmemory-samples": ("5", _positive_int),
+    "notify-keyspace-events": ("", _events),
+    "proto-max-bulk-len": (str(512 * 1024 * 1024), _bulk_len),
+    "timeout": ("0", _non_negative_int),
+    "databases": ("16", _positive_int),
+    "appendonly": ("no", _any),
+    "save": ("", _any),
+    "maxclients": ("10000", _positive_int),
+    "lfu-log-factor": ("10", _non_negative_int),
+    "lfu-decay-time": ("1", _non_negative_int),
+}
+_READ_ONLY = {"databases", "appendonly", "save"}
+
+
+class ServerConfig:
+    def __init__(self, on_change: Callable[[str, str], None]) -> None:
+        self._values = {name: default for name, (default, _) in _PARAMETERS.items()}
+        self._on_change = on_change
+
+    def __getitem__(self, name: str) -> str:
+        return self._values[name]
+
+    def get(self, pattern: str) -> dict[str, str]:
+        lowered = pattern.lower()
+        return {name: value for name, value in self._values.items() if fnmatch.fnmatchcase(name, lowered)}
+
+    def set_many(self, pairs: list[tuple[str, str]]) -> None:
+        """Validate every pair first, then apply them all, as redis' CONFIG SET does."""
+        checked: dict[str, str] = {}
+        for name, value in pairs:
+            name = name.lower()
+            if name not in _PARAMETERS:
+                raise SimpleError(f"ERR Unknown option or number of arguments for CONFIG SET - '{name}'")
+            if name in _READ_ONLY:
+                raise _failed(name, "can't set immutable config")
+            if name in checked:
+                raise _failed(name, "duplicate parameter")
+            try:
+                checked[name] = _PARAMETERS[name][1](value)
+            except ValueError as exc:
+                raise _failed(name, str(exc)) from None
+        for name, value in checked.items():
+            self._values[name] = value
+            self._on_change(name, value)
+
+    def set(self, name: str, value: str) -> None:
+        self.set_many([(name, value)])
+
+
+def _failed(name: str, reason: str) -> SimpleError:
+    return SimpleError(f"ERR CONFIG SET failed (possibly related to argument '{name}') - {reason}")

@@ -1,0 +1,311 @@
+"""One client connection: bytes in, commands dispatched, replies out, on the server's loop thread."""
+
+from __future__ import annotations
+
+import socket
+import ssl
+from collections import deque
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from fakeredis._helpers import QUEUED, NoResponse, SimpleError
+
+from emulator.redis.client_socket import EngineSocket, is_known, sock_has_subcommands
+from emulator.redis.commands.connection import NOAUTH
+from emulator.redis.commands.registry import CONTAINERS, SERVER_COMMANDS, ServerCommand, command_name
+from emulator.redis.engine import DENYOOM_COMMANDS, READONLY_COMMANDS
+from emulator.redis.protocol import ProtocolError, RequestReader, encode, error
+
+if TYPE_CHECKING:
+    from emulator.redis.server import RespServer
+
+OOM = "OOM command not allowed when used memory > 'maxmemory'."
+READ_SIZE = 256 * 1024
+# A subscriber that stops reading is disconnected past this much queued output (redis: client-output-buffer-limit
+# pubsub 32mb); a normal client gets a larger allowance for big replies it has not read yet.
+PUBSUB_OUTPUT_LIMIT = 32 * 1024 * 1024
+OUTPUT_LIMIT = 1024 * 1024 * 1024
+# Commands pipelined behind a blocked command wait here; past this many, reading pauses until it unblocks.
+MAX_PENDING_COMMANDS = 10_000
+
+
+class Blocked:
+    __slots__ = ("deadline", "func", "shape")
+
+    def __init__(self, deadline: float | None, func: Callable[[bool], Any], shape: Callable[[Any], Any] | None):
+        self.deadline = deadline
+        self.func = func
+        self.shape = shape
+
+
+class ClientConnection:
+    def __init__(self, server: RespServer, sock: socket.socket, address: tuple) -> None:
+        self.server = server
+        self.engine = server.engine
+        self.sock = sock
+        self.fd = sock.fileno()
+        self.server_address = sock.getsockname()[:2]
+        self.reader = RequestReader(int(self.engine.config["proto-max-bulk-len"]))
+        self.out: list[bytes] = []
+        self.out_size = 0
+        self.closed = False
+        self.closing = False
+        self.handshaking = isinstance(sock, ssl.SSLSocket)
+        self.blocked: Blocked | None = None
+        self.pending: deque[list[bytes]] = deque()
+        self.authenticated = not self.engine.requires_auth()
+        host, port = address[:2]
+        local_host, local_port = self.server_address
+        self.socket = EngineSocket(
+            self.engine,
+            self,
+            {"addr": f"{host}:{port}", "laddr": f"{local_host}:{local_port}", "fd": self.fd},
+        )
+
+    # --- output
+
+    def reply(self, value: Any) -> None:
+        self._write(encode(value, self.socket._client_info.protocol_version == 3))
+
+    def push(self, message: list) -> None:
+        self._write(encode(message, self.socket._client_info.protocol_version == 3))
+        if self.out_size > PUBSUB_OUTPUT_LIMIT:
+            self.server.discard(self)
+
+    def _write(self, data: bytes) -> None:
+        if self.closed:
+            return
+        if not self.out:
+            self.server.to_flush.append(self)
+        self.out.append(data)
+        self.out_size += len(data)
+        if self.out_size > OUTPUT_LIMIT:
+            self.server.discard(self)
+
+    def flush(self) -> None:
+        """Send what is queued; whatever the kernel does not take waits for the socket to become writable."""
+        if self.closed or not self.out or self.handshaking:
+            return
+        data = self.out[0] if len(self.out) == 1 else b"".join(self.out)
+        try:
+            sent = self.sock.send(data)
+        except (BlockingIOError, ssl.SSLWantWriteError, ssl.SSLWantReadError):
+            sent = 0
+        except OSError:
+            self.server.discard(self)
+            return
+        if sent == len(data):
+            self.out.clear()
+            self.out_size = 0
+            self.server.want_write(self, False)
+            if self.closing:
+                self.server.discard(self)
+        else:
+            self.out = [data[sent:]]
+            self.out_size = len(data) - sent
+            self.server.want_write(self, True)
+
+    def buffered_bytes(self) -> int:
+        return self.out_size + self.reader.buffered
+
+    def close_after_reply(self) -> None:
+        self.closing = True
+
+    # --- input
+
+    def on_readable(self) -> None:
+        if self.handshaking:
+            self.handshake()
+            return
+        while True:
+            try:
+                data = self.sock.recv(READ_SIZE)
+            except (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
+                return
+            except OSError:
+                self.server.discard(self)
+                return
+            if not data:
+                self.server.discard(self)
+                return
+            try:
+                commands = self.reader.feed(data)
+            except ProtocolError as exc:
+                self._write(error(f"ERR {exc}"))
+                self.closing = True
+                self.flush()
+                return
+            if commands:
+                self.run(commands)
+            # An SSL socket may hold decrypted bytes the selector cannot see; a plain one was drained by one read.
+            if not isinstance(self.sock, ssl.SSLSocket) or not self.sock.pending():
+                return
+
+    def handshake(self) -> None:
+        try:
+            self.sock.do_handshake()  # type: ignore[attr-defined]
+        except ssl.SSLWantReadError:
+            return
+        except ssl.SSLWantWriteError:
+            self.server.want_write(self, True)
+            return
+        except (ssl.SSLError, OSError):
+            self.server.discard(self)
+            return
+        self.handshaking = False
+        self.server.want_write(self, False)
+
+    def run(self, commands: list[list[bytes]]) -> None:
+        for index, args in enumerate(commands):
+            if self.blocked is not None or self.closing or self.closed:
+                self.pending.extend(commands[index:])
+                if len(self.pending) > MAX_PENDING_COMMANDS:
+                    self.server.pause_reading(self)
+                return
+            self.execute(args)
+
+    def resume(self) -> None:
+        """Run the commands that arrived while blocked."""
+        self.server.resume_reading(self)
+        while self.pending and self.blocked is None and not self.closing and not self.closed:
+            self.execute(self.pending.popleft())
+
+    def execute(self, args: list[bytes]) -> None:
+        engine = self.engine
+        engine.stats.total_commands_processed += 1
+        name = command_name(args)
+        server_command = SERVER_COMMANDS.get(name)
+        if not self.authenticated and not (server_command and server_command.allowed_before_auth):
+            self._write(error(NOAUTH))
+            return
+        sock = self.socket
+        if server_command is not None:
+            self._run_server_command(server_command, args)
+        elif args[0].lower() in CONTAINERS:
+            self._unknown_subcommand(args)
+        elif not is_known(args):
+            self._unknown(args)
+        else:
+            if engine.maxmemory and args[0].lower() in DENYOOM_COMMANDS and not engine.make_room():
+                if sock._transaction is not None:
+                    sock._transaction_failed = True
+                self._write(error(OOM))
+                return
+            db = sock._db
+            reading = args[0].lower() in READONLY_COMMANDS
+            if reading:
+                db.lookups = {}
+            sock._reply_next = False
+            try:
+                sock._process_command(args)
+            except Exception as exc:  # a fakeredis bug must cost one reply, not the connection
+                self._write(error(f"ERR internal error in cloudtwin's Redis engine: {type(exc).__name__}: {exc}"))
+            finally:
+                if reading:
+                    lookups = db.lookups or {}
+                    db.lookups = None
+                    hits = sum(lookups.values())
+                    engine.stats.keyspace_hits += hits
+                    engine.stats.keyspace_misses += len(lookups) - hits
+            if name.startswith(b"client"):
+                self.server.close_killed()
+        if engine.blocked_may_proceed:
+            self.server.retry_blocked()
+
+    def _run_server_command(self, command: ServerCommand, args: list[bytes]) -> None:
+        sock = self.socket
+        arguments = args[2:] if args[0].lower() in CONTAINERS else args[1:]
+        signature = command.signature
+        method = getattr(sock, command.method)
+        with self.engine.server.lock:
+            try:
+                sock._server.acl.validate_command(sock._client_info.user, sock._client_info, args)
+                signature.check_arity(arguments, sock.version)
+                if sock._queueing and command.queueable:
+                    sock._transaction.append((method, signature, arguments))
+                    result: Any = QUEUED
+                else:
+                    self.engine.sweep_time()
+                    result = method(*arguments)
+            except SimpleError as exc:
+                if sock._queueing:
+                    sock._transaction_failed = True
+                result = exc
+        if not isinstance(result, NoResponse):
+            self.reply(result)
+
+    def _unknown(self, args: list[bytes]) -> None:
+        if sock_has_subcommands(args) and len(args) > 1:
+            self._unknown_subcommand(args)
+            return
+        # redis-server quotes the first arguments back, up to 128 characters of them.
+        quoted = ""
+        for arg in args[1:]:
+            if len(quoted) >= 128:
+                break
+            quoted += f"'{arg.decode(errors='replace')[: 128 - len(quoted)]}' "
+        name = args[0].decode(errors="replace")[:128]
+        self._write(error(f"ERR unknown command '{name}', with args beginning with: {quoted}"))
+        if self.socket._transaction is not None:
+            self.socket._transaction_failed = True
+
+    def _unknown_subcommand(self, args: list[bytes]) -> None:
+        sub = args[1].decode(errors="replace") if len(args) > 1 else ""
+        if len(args) == 1:
+            self._write(
+                error(f"ERR wrong number of arguments for '{args[0].decode(errors='replace').lower()}' command")
+            )
+        else:
+            self._write(error(f"ERR unknown subcommand '{sub}'. Try {args[0].decode(errors='replace').upper()} HELP."))
+
+    # --- blocking
+
+    def block(self, timeout: float, func: Callable[[bool], Any], shape: Callable[[Any], Any] | None) -> None:
+        deadline = self.engine.clock.now() + timeout if timeout else None
+        self.blocked = Blocked(deadline, func, shape)
+        self.engine.blocked.append(self)
+
+    def retry(self) -> bool:
+        """Try the blocked command again; True once it has replied."""
+        blocked = self.blocked
+        if blocked is None:
+            return True
+        sock = self.socket
+        try:
+            done, result = sock.retry_blocked(blocked.func, blocked.shape)
+        except SimpleError as exc:
+            done, result = True, exc
+        if done:
+            self._unblock(result)
+        return done
+
+    def expire_block(self, now: float) -> bool:
+        blocked = self.blocked
+        if blocked is None or blocked.deadline is None or blocked.deadline > now:
+            return False
+        self._unblock(self.socket.timed_out(blocked.shape))
+        return True
+
+    def _unblock(self, result: Any) -> None:
+        self.blocked = None
+        if self in self.engine.blocked:
+            self.engine.blocked.remove(self)
+        self.reply(result)
+        if self.pending:
+            self.server.to_resume.append(self)
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        if self.blocked is not None:
+            self.blocked = None
+            if self in self.engine.blocked:
+                self.engine.blocked.remove(self)
+        with self.engine.server.lock:
+            self.socket._cleanup(self.engine.server)
+            self.socket.close()
+        try:
+            self.sock.close()
+        except OSError:
+            pass

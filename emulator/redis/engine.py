@@ -1,0 +1,223 @@
+"""The shared state behind every Redis connection: fakeredis's server plus what a real server adds."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import fakeredis
+from fakeredis import FakeServer
+from fakeredis._helpers import compile_pattern
+
+from emulator.clock import Clock
+from emulator.redis.clock_link import follow_clock
+from emulator.redis.config import ServerConfig
+from emulator.redis.database import TrackedDatabase
+from emulator.redis.memory import STARTUP_MEMORY
+from emulator.redis.protocol import Push
+
+if TYPE_CHECKING:
+    from emulator.redis.connection import ClientConnection
+
+REDIS_VERSION = "7.0.0"
+DATABASES = 16
+
+
+def _command_flags() -> tuple[frozenset[bytes], frozenset[bytes]]:
+    """Read-only and deny-on-OOM commands, from the command table fakeredis ships."""
+    with open(os.path.join(os.path.dirname(fakeredis.__file__), "commands.json")) as table:
+        commands = json.load(table)
+    readonly = frozenset(name.encode() for name, info in commands.items() if "readonly" in info[2])
+    denyoom = frozenset(name.encode() for name, info in commands.items() if "denyoom" in info[2])
+    return readonly, denyoom
+
+
+READONLY_COMMANDS, DENYOOM_COMMANDS = _command_flags()
+
+
+@dataclass
+class Stats:
+    """Counters INFO reports; CONFIG RESETSTAT zeroes them."""
+
+    expired_keys: int = 0
+    evicted_keys: int = 0
+    keyspace_hits: int = 0
+    keyspace_misses: int = 0
+    total_commands_processed: int = 0
+    total_connections_received: int = 0
+    rejected_connections: int = 0
+    extra: dict[str, int] = field(default_factory=dict)
+
+
+class RedisEngine:
+    """One fakeredis server state, with expiry, eviction and notifications on the emulator clock.
+
+    Everything here runs on the server's event loop thread, holding `server.lock` where fakeredis
+    expects it, except `flush`, which other threads (the admin API) call.
+    """
+
+    def __init__(self, clock: Clock) -> None:
+        follow_clock(clock)
+        self.clock = clock
+        self.server = FakeServer(version=(7, 0))
+        self.server.dbs = defaultdict(self._new_database)  # type: ignore[assignment]
+        self.databases: list[TrackedDatabase] = [self.server.dbs[index] for index in range(DATABASES)]
+        self.config = ServerConfig(self._config_changed)
+        self.stats = Stats()
+        self.started_at = clock.now()
+        self.connections: dict[int, ClientConnection] = {}
+        # Blocked clients in the order they blocked: redis serves the longest waiting first.
+        self.blocked: list[ClientConnection] = []
+        self.blocked_may_proceed = False
+        self.maxmemory = 0
+        # Logical time of key accesses, so LRU can compare keys of different databases.
+        self.access_tick = 0
+        self.run_id = os.urandom(20).hex()
+        self._peak_memory = 0
+
+    def _new_database(self) -> TrackedDatabase:
+        return TrackedDatabase(self.server.lock, self, len(self.server.dbs))
+
+    def _config_changed(self, name: str, value: str) -> None:
+        if name == "maxmemory":
+            self.maxmemory = int(value)
+        elif name == "requirepass":
+            # fakeredis's AUTH reads the password from its own config; the default user needs it too (redis 6+).
+            self.server.config[b"requirepass"] = value.encode()
+            default_user = self.server.acl.get_user_acl(b"default")
+            default_user.set_nopass()
+            if value:
+                default_user.add_password(value.encode())
+        elif name == "notify-keyspace-events":
+            self.server.config[b"notify-keyspace-events"] = value.encode()
+
+    def requires_auth(self) -> bool:
+        return not self.server.acl.get_user_acl(b"default").check_password(None)
+
+    # --- memory and eviction
+
+    def used_memory(self) -> int:
+        total = STARTUP_MEMORY
+        for db in self.databases:
+            db.settle()
+            total += db.used_memory
+        return total + sum(connection.buffered_bytes() for connection in self.connections.values())
+
+    def note_peak(self, used: int) -> int:
+        self._peak_memory = max(self._peak_memory, used)
+        return self._peak_memory
+
+    def make_room(self) -> bool:
+        """Evict keys by the configured policy until under maxmemory; False if that cannot be done."""
+        if not self.maxmemory:
+            return True
+        policy = self.config["maxmemory-policy"]
+        while self.used_memory() > self.maxmemory:
+            if policy == "noeviction" or not self._evict_one(policy):
+                return False
+        return True
+
+    def _evict_one(self, policy: str) -> bool:
+        volatile = policy.startswith("volatile")
+        candidates: list[tuple[float, TrackedDatabase, bytes]] = []
+        samples = int(self.config["maxmemory-samples"])
+        for db in self.databases:
+            if not db.sizes:
+                continue
+            if policy == "volatile-ttl":
+                key = db.expiring_soonest()
+                if key is not None:
+                    candidates.append((db._dict[key].expireat, db, key))
+            elif policy.endswith("lru"):
+                key = self._oldest(db, volatile)
+                if key is not None:
+                    candidates.append((db.recency[key], db, key))
+            elif policy.endswith("lfu"):
+                for key in self._sample(db, samples, volatile):
+                    candidates.append((db.frequency.get(key, 0), db, key))
+            else:
+                candidates.extend((random.random(), db, key) for key in self._sample(db, 1, volatile))
+        if not candidates:
+            return False
+        _, db, key = min(candidates, key=lambda candidate: candidate[0])
+        db.evict(key)
+        self.stats.evicted_keys += 1
+        self.notify_keyspace(db.index, b"evicted", key, flag="e")
+        return True
+
+    @staticmethod
+    def _oldest(db: TrackedDatabase, volatile: bool) -> bytes | None:
+        for key in db.recency:
+            item = db._dict.get(key)
+            if item is not None and (not volatile or item.expireat is not None):
+                return key
+        return None
+
+    @staticmethod
+    def _sample(db: TrackedDatabase, count: int, volatile: bool) -> list[bytes]:
+        if volatile:
+            keys = [key for key, item in db._dict.items() if item.expireat is not None]
+        else:
+            keys = list(db._dict)
+        return random.sample(keys, min(count, len(keys)))
+
+    # --- expiry and notifications
+
+    def sweep_expired(self) -> None:
+        """Active expiry: drop every key whose TTL has passed on the emulator clock, read or not."""
+        now = self.clock.now()
+        with self.server.lock:
+            for db in self.databases:
+                db.time = now
+                db._remove_expired()
+
+    def key_expired(self, db_index: int, key: bytes) -> None:
+        self.stats.expired_keys += 1
+        self.notify_keyspace(db_index, b"expired", key, flag="x")
+
+    def keyspace_events_enabled(self) -> bool:
+        flags = self.config["notify-keyspace-events"]
+        return "K" in flags or "E" in flags
+
+    def notify_keyspace(self, db_index: int, event: bytes, key: bytes, flag: str) -> None:
+        flags = self.config["notify-keyspace-events"]
+        if flag not in flags and "A" not in flags:
+            return
+        if "K" in flags:
+            self.publish(b"__keyspace@%d__:%s" % (db_index, key), event)
+        if "E" in flags:
+            self.publish(b"__keyevent@%d__:%s" % (db_index, event), key)
+
+    def publish(self, channel: bytes, message: bytes) -> None:
+        server = self.server
+        for sock in list(server.subscribers.get(channel, ())):
+            sock.put_response(Push([b"message", channel, message]))
+        for pattern, socks in list(server.psubscribers.items()):
+            if compile_pattern(pattern).match(channel):
+                for sock in list(socks):
+                    sock.put_response(Push([b"pmessage", pattern, channel, message]))
+
+    # --- whole-server operations
+
+    def flush(self) -> None:
+        with self.server.lock:
+            for db in self.databases:
+                db.clear()
+            self.server.script_cache.clear()
+
+    def reset_stats(self) -> None:
+        self.stats = Stats(total_connections_received=self.stats.total_connections_received)
+
+    def key_count(self) -> int:
+        with self.server.lock:
+            self.sweep_time()
+            return sum(len(db._dict) for db in self.databases)
+
+    def sweep_time(self) -> None:
+        now = self.clock.now()
+        for db in self.databases:
+            db.time = now

@@ -1,0 +1,237 @@
+"""RESP framing: requests in (multibulk and inline), replies out (RESP2 and RESP3)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fakeredis._command_args_parsing import Float
+from fakeredis._helpers import SimpleError, SimpleString
+
+# Limits as redis-server applies them (networking.c); a header longer than this without CRLF is an attack or garbage.
+MAX_INLINE_SIZE = 64 * 1024
+MAX_MULTIBULK_COUNT = 1024 * 1024
+
+
+class ProtocolError(Exception):
+    """The client broke the protocol: reply with the message, then close its connection."""
+
+
+class RequestReader:
+    """Splits a byte stream into commands (lists of bytes), keeping partial input across reads.
+
+    The buffer grows only as bytes arrive, never from a declared length, so a header announcing
+    2**40 bytes costs nothing; declared lengths above `max_bulk_len` are refused outright.
+    """
+
+    def __init__(self, max_bulk_len: int = 512 * 1024 * 1024) -> None:
+        self.max_bulk_len = max_bulk_len
+        self._buffer = bytearray()
+        # Bytes the buffer must hold before the pending command can complete; avoids re-parsing a large argument
+        # every time another chunk of it arrives.
+        self._needed = 0
+
+    @property
+    def buffered(self) -> int:
+        return len(self._buffer)
+
+    def feed(self, data: bytes) -> list[list[bytes]]:
+        buffer = self._buffer
+        buffer += data
+        if len(buffer) < self._needed:
+            return []
+        commands: list[list[bytes]] = []
+        self._needed = 0
+        pos = 0
+        end = len(buffer)
+        while pos < end:
+            if buffer[pos] == 42:  # b"*"
+                parsed = self._multibulk(buffer, pos)
+            else:
+                parsed = self._inline(buffer, pos)
+            if parsed is None:
+                break
+            command, pos = parsed
+            if command:
+                commands.append(command)
+        if pos:
+            del buffer[:pos]
+            self._needed = max(0, self._needed - pos)
+        return commands
+
+    def _multibulk(self, buffer: bytearray, start: int) -> tuple[list[bytes], int] | None:
+        eol = buffer.find(b"\r\n", start)
+        if eol < 0:
+            if len(buffer) - start > MAX_INLINE_SIZE:
+                raise ProtocolError("Protocol error: too big mbulk count string")
+            return None
+        try:
+            count = int(buffer[start + 1 : eol])
+        except ValueError:
+            raise ProtocolError("Protocol error: invalid multibulk length") from None
+        if count > MAX_MULTIBULK_COUNT:
+            raise ProtocolError("Protocol error: invalid multibulk length")
+        pos = eol + 2
+        args: list[bytes] = []
+        for _ in range(count):
+            if pos >= len(buffer):
+                self._needed = pos + 1
+                return None
+            if buffer[pos] != 36:  # b"$"
+                raise ProtocolError(f"Protocol error: expected '$', got '{chr(buffer[pos])}'")
+            eol = buffer.find(b"\r\n", pos)
+            if eol < 0:
+                if len(buffer) - pos > MAX_INLINE_SIZE:
+                    raise ProtocolError("Protocol error: too big bulk count string")
+                return None
+            try:
+                length = int(buffer[pos + 1 : eol])
+            except ValueError:
+                raise ProtocolError("Protocol error: invalid bulk length") from None
+            if length < 0 or length > self.max_bulk_len:
+                raise ProtocolError("Protocol error: invalid bulk length")
+            data_start = eol + 2
+            data_end = data_start + length
+            if data_end + 2 > len(buffer):
+                self._needed = data_end + 2
+                return None
+            args.append(bytes(buffer[data_start:data_end]))
+            pos = data_end + 2
+        return args, pos
+
+    def _inline(self, buffer: bytearray, start: int) -> tuple[list[bytes], int] | None:
+        eol = buffer.find(b"\n", start)
+        if eol < 0:
+            if len(buffer) - start > MAX_INLINE_SIZE:
+                raise ProtocolError("Protocol error: too big inline request")
+            return None
+        line = bytes(buffer[start:eol]).rstrip(b"\r")
+        return split_inline(line), eol + 1
+
+
+_ESCAPES = {ord("n"): b"\n", ord("r"): b"\r", ord("t"): b"\t", ord("b"): b"\b", ord("a"): b"\a"}
+
+
+def split_inline(line: bytes) -> list[bytes]:
+    """Split an inline command as redis-server does: spaces separate, quotes group, escapes in double quotes."""
+    if b'"' not in line and b"'" not in line:
+        return line.split()
+    args: list[bytes] = []
+    i, n = 0, len(line)
+    while True:
+        while i < n and line[i] in b" \t\r\n":
+            i += 1
+        if i >= n:
+            return args
+        current = bytearray()
+        quote = 0
+        while True:
+            if i >= n:
+                if quote:
+                    raise ProtocolError("Protocol error: unbalanced quotes in request")
+                break
+            c = line[i]
+            if quote == 34:  # inside "..."
+                if c == 92 and i + 3 < n and line[i + 1] == 120 and _is_hex(line[i + 2 : i + 4]):  # \xHH
+                    current.append(int(line[i + 2 : i + 4], 16))
+                    i += 3
+                elif c == 92 and i + 1 < n:
+                    current += _ESCAPES.get(line[i + 1], bytes([line[i + 1]]))
+                    i += 1
+                elif c == 34:
+                    if i + 1 < n and line[i + 1] not in b" \t\r\n":
+                        raise ProtocolError("Protocol error: unbalanced quotes in request")
+                    i += 1
+                    break
+                else:
+                    current.append(c)
+            elif quote == 39:  # inside '...'
+                if c == 92 and i + 1 < n and line[i + 1] == 39:
+                    current.append(39)
+                    i += 1
+                elif c == 39:
+                    if i + 1 < n and line[i + 1] not in b" \t\r\n":
+                        raise ProtocolError("Protocol error: unbalanced quotes in request")
+                    i += 1
+                    break
+                else:
+                    current.append(c)
+            elif c in b" \t\r\n":
+                break
+            elif c in (34, 39) and not current:
+                quote = c
+            else:
+                current.append(c)
+            i += 1
+        args.append(bytes(current))
+
+
+def _is_hex(pair: bytes) -> bool:
+    return len(pair) == 2 and all(c in b"0123456789abcdefABCDEF" for c in pair)
+
+
+class Push(list):
+    """An out-of-band message (pub/sub): a push (`>`) in RESP3, a plain array in RESP2."""
+
+
+def _bulk(data: bytes) -> bytes:
+    return b"$%d\r\n%s\r\n" % (len(data), data)
+
+
+def encode(value: Any, resp3: bool) -> bytes:
+    """Serialize one reply. Values are what fakeredis commands return, already shaped for the client's protocol."""
+    kind = type(value)
+    if kind is bytes:
+        return b"$%d\r\n%s\r\n" % (len(value), value)
+    if kind is SimpleString:
+        return b"+%s\r\n" % value.value
+    if kind is int:
+        if -(2**63) <= value < 2**63:
+            return b":%d\r\n" % value
+        return b"(%d\r\n" % value if resp3 else _bulk(b"%d" % value)
+    if value is None:
+        return b"_\r\n" if resp3 else b"$-1\r\n"
+    if isinstance(value, SimpleError):
+        return b"-%s\r\n" % _one_line(value.value)
+    if kind is list or kind is tuple:
+        return b"*%d\r\n" % len(value) + b"".join([encode(item, resp3) for item in value])
+    if kind is Push:
+        header = b">%d\r\n" if resp3 else b"*%d\r\n"
+        return header % len(value) + b"".join([encode(item, resp3) for item in value])
+    if kind is bool:
+        if resp3:
+            return b"#t\r\n" if value else b"#f\r\n"
+        return b":1\r\n" if value else b":0\r\n"
+    if kind is float:
+        if resp3:
+            return b",%s\r\n" % Float.encode(value, humanfriendly=False)
+        return _bulk(Float.encode(value, humanfriendly=False))
+    if kind is str:
+        return _bulk(value.encode())
+    if isinstance(value, dict):
+        if resp3:
+            parts = [b"%%%d\r\n" % len(value)]
+        else:
+            parts = [b"*%d\r\n" % (2 * len(value))]
+        for key, item in value.items():
+            parts.append(encode(key, resp3))
+            parts.append(encode(item, resp3))
+        return b"".join(parts)
+    if isinstance(value, (set, frozenset)):
+        header = b"~%d\r\n" if resp3 else b"*%d\r\n"
+        return header % len(value) + b"".join([encode(item, resp3) for item in value])
+    if isinstance(value, (list, tuple)):
+        return b"*%d\r\n" % len(value) + b"".join([encode(item, resp3) for item in value])
+    if isinstance(value, bytes):
+        return _bulk(bytes(value))
+    if isinstance(value, int):
+        return encode(int(value), resp3)
+    raise TypeError(f"cannot encode a reply of type {type(value).__name__}")
+
+
+def _one_line(message: str) -> bytes:
+    # An error is a single line on the wire; redis-server maps CR/LF inside it to spaces the same way.
+    return message.replace("\r", " ").replace("\n", " ").encode()
+
+
+def error(message: str) -> bytes:
+    return b"-%s\r\n" % _one_line(message)

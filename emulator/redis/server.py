@@ -1,0 +1,258 @@
+"""The RESP server: one selector loop thread serving every client over one engine.
+
+One thread, because fakeredis serializes commands on one lock anyway, and a single loop with
+TCP_NODELAY and batched writes beats a thread per client on both latency and throughput.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import selectors
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Callable
+
+from emulator.redis.connection import ClientConnection
+from emulator.redis.engine import RedisEngine
+
+log = logging.getLogger(__name__)
+
+# Keys whose TTL passed are removed at least this often without anyone reading them (redis: hz 10).
+EXPIRY_SWEEP_INTERVAL = 0.1
+ACCEPTS_PER_WAKEUP = 64
+
+
+class RespServer:
+    def __init__(self, engine: RedisEngine, host: str, port: int, ssl_context: ssl.SSLContext | None = None) -> None:
+        self.engine = engine
+        self.ssl_context = ssl_context
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self.listener = socket.socket(family, socket.SOCK_STREAM)
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            self.listener.bind((host, port))
+            self.listener.listen(1024)
+        except OSError:
+            self.listener.close()
+            raise
+        self.listener.setblocking(False)
+        self.host, self.port = self.listener.getsockname()[:2]
+        self.selector = selectors.DefaultSelector()
+        self._wake_reader, self._wake_writer = socket.socketpair()
+        self._wake_reader.setblocking(False)
+        self._wake_writer.setblocking(False)
+        self._calls: list[Callable[[], None]] = []
+        self._calls_lock = threading.Lock()
+        self._running = False
+        self._thread: threading.Thread | None = None
+        self.to_flush: list[ClientConnection] = []
+        self.to_resume: list[ClientConnection] = []
+        self._paused: set[ClientConnection] = set()
+        self._writing: set[ClientConnection] = set()
+
+    # --- life cycle
+
+    def start(self) -> None:
+        self.selector.register(self.listener, selectors.EVENT_READ, None)
+        self.selector.register(self._wake_reader, selectors.EVENT_READ, self._wake_reader)
+        self._running = True
+        self._thread = threading.Thread(target=self._serve, name=f"cloudtwin-redis-{self.port}", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._running = False
+        self.wake()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        for connection in list(self.engine.connections.values()):
+            self.discard(connection)
+        self.selector.close()
+        self.listener.close()
+        self._wake_reader.close()
+        self._wake_writer.close()
+
+    def call_soon(self, call: Callable[[], None]) -> None:
+        """Run `call` on the loop thread (from any thread)."""
+        with self._calls_lock:
+            self._calls.append(call)
+        self.wake()
+
+    def wake(self) -> None:
+        try:
+            self._wake_writer.send(b"\0")
+        except (BlockingIOError, OSError):
+            pass  # a wake-up is already pending, or we are shutting down
+
+    # --- the loop
+
+    def _serve(self) -> None:
+        engine = self.engine
+        clock = engine.clock
+        next_sweep = 0.0
+        while self._running:
+            timeout = EXPIRY_SWEEP_INTERVAL
+            if engine.blocked:
+                deadlines = [c.blocked.deadline for c in engine.blocked if c.blocked and c.blocked.deadline]
+                if deadlines:
+                    timeout = max(0.0, min(timeout, min(deadlines) - clock.now()))
+            try:
+                events = self.selector.select(timeout)
+            except OSError as exc:
+                if exc.errno == errno.EINTR:
+                    continue
+                raise
+            for key, mask in events:
+                target = key.data
+                if target is None:
+                    self._accept()
+                elif target is self._wake_reader:
+                    self._drain_wakeups()
+                else:
+                    if mask & selectors.EVENT_READ:
+                        target.on_readable()
+                    if mask & selectors.EVENT_WRITE and not target.closed:
+                        if target.handshaking:
+                            target.handshake()
+                        else:
+                            target.flush()
+            try:
+                self._after_events()
+                now = clock.now()
+                if engine.blocked:
+                    self._expire_blocks(now)
+                monotonic = time.monotonic()
+                if monotonic >= next_sweep:
+                    next_sweep = monotonic + EXPIRY_SWEEP_INTERVAL
+                    engine.sweep_expired()
+                self._flush_all()
+            except Exception:  # the loop must survive anything one client causes
+                log.exception("redis loop iteration failed")
+
+    def _after_events(self) -> None:
+        while self.to_resume:
+            resumed, self.to_resume = self.to_resume, []
+            for connection in resumed:
+                if not connection.closed:
+                    connection.resume()
+        self._flush_all()
+
+    def _flush_all(self) -> None:
+        while self.to_flush:
+            pending, self.to_flush = self.to_flush, []
+            for connection in pending:
+                connection.flush()
+
+    def _drain_wakeups(self) -> None:
+        try:
+            while self._wake_reader.recv(4096):
+                pass
+        except (BlockingIOError, OSError):
+            pass
+        with self._calls_lock:
+            calls, self._calls = self._calls, []
+        for call in calls:
+            call()
+
+    def _accept(self) -> None:
+        for _ in range(ACCEPTS_PER_WAKEUP):
+            try:
+                sock, address = self.listener.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:
+                log.warning("accept failed: %s", exc)
+                return
+            engine = self.engine
+            engine.stats.total_connections_received += 1
+            if len(engine.connections) >= int(engine.config["maxclients"]):
+                engine.stats.rejected_connections += 1
+                try:
+                    sock.send(b"-ERR max number of clients reached\r\n")
+                finally:
+                    sock.close()
+                continue
+            sock.setblocking(False)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if self.ssl_context is not None:
+                try:
+                    sock = self.ssl_context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
+                except (ssl.SSLError, OSError):
+                    sock.close()
+                    continue
+            connection = ClientConnection(self, sock, address)
+            engine.connections[connection.fd] = connection
+            self.selector.register(sock, selectors.EVENT_READ, connection)
+
+    # --- what connections ask of the loop
+
+    def want_write(self, connection: ClientConnection, wanted: bool) -> None:
+        if connection.closed or (wanted == (connection in self._writing)):
+            return
+        if wanted:
+            self._writing.add(connection)
+        else:
+            self._writing.discard(connection)
+        self._reregister(connection)
+
+    def pause_reading(self, connection: ClientConnection) -> None:
+        if connection not in self._paused:
+            self._paused.add(connection)
+            self._reregister(connection)
+
+    def resume_reading(self, connection: ClientConnection) -> None:
+        if connection in self._paused:
+            self._paused.discard(connection)
+            self._reregister(connection)
+
+    def _reregister(self, connection: ClientConnection) -> None:
+        events = 0 if connection in self._paused else selectors.EVENT_READ
+        if connection in self._writing:
+            events |= selectors.EVENT_WRITE
+        try:
+            if events:
+                self.selector.modify(connection.sock, events, connection)
+            else:
+                self.selector.unregister(connection.sock)
+        except KeyError:
+            if events:
+                self.selector.register(connection.sock, events, connection)
+        except (ValueError, OSError):
+            pass
+
+    def discard(self, connection: ClientConnection) -> None:
+        """Close a connection and forget it; every other client carries on."""
+        if connection.closed:
+            return
+        try:
+            self.selector.unregister(connection.sock)
+        except (KeyError, ValueError, OSError):
+            pass
+        self._paused.discard(connection)
+        self._writing.discard(connection)
+        self.engine.connections.pop(connection.fd, None)
+        connection.close()
+
+    def close_killed(self) -> None:
+        """Close the sockets of clients CLIENT KILL marked; a client that killed itself gets its reply first."""
+        for connection in list(self.engine.connections.values()):
+            if connection.socket._killed:
+                if connection.out:
+                    connection.close_after_reply()
+                else:
+                    self.discard(connection)
+
+    def retry_blocked(self) -> None:
+        engine = self.engine
+        while engine.blocked_may_proceed:
+            engine.blocked_may_proceed = False
+            with engine.server.lock:
+                engine.sweep_time()
+                for connection in list(engine.blocked):
+                    connection.retry()
+
+    def _expire_blocks(self, now: float) -> None:
+        for connection in list(self.engine.blocked):
+            connection.expire_block(now)

@@ -1,0 +1,102 @@
+"""Fixtures for the Redis tests: the twin, extra twins with their own settings, a real redis-server."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from types import SimpleNamespace
+
+import pytest
+import redis
+
+from emulator.clock import clock
+from emulator.config import Settings
+from emulator.redis.service import RedisService
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def real_redis_port() -> Iterator[int]:
+    """A real redis-server for differential tests, or a skip saying why there is none."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server is not installed (apt-get install -y redis-server): differential side skipped")
+    port = free_port()
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    probe = redis.Redis(port=port)
+    for _ in range(100):
+        try:
+            probe.ping()
+            break
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    else:
+        process.kill()
+        pytest.fail("redis-server did not answer within 5 s")
+    yield port
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture
+def real_redis(real_redis_port: int) -> Iterator[redis.Redis]:
+    client = redis.Redis(port=real_redis_port, protocol=2)
+    client.flushall()
+    client.config_set("notify-keyspace-events", "")
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def twin(redis_client_factory) -> redis.Redis:
+    client = redis_client_factory(protocol=2)
+    client.flushall()
+    client.config_set("notify-keyspace-events", "")
+    client.config_set("maxmemory", "0")
+    return client
+
+
+@pytest.fixture
+def both(twin: redis.Redis, real_redis: redis.Redis) -> tuple[redis.Redis, redis.Redis]:
+    return twin, real_redis
+
+
+@pytest.fixture
+def twin_port(redis_endpoint) -> int:
+    return redis_endpoint.port
+
+
+@pytest.fixture
+def start_twin() -> Iterator[Callable[..., RedisService]]:
+    """Start extra Redis twins with their own settings (password, maxmemory, TLS); stopped after the test."""
+    started: list[RedisService] = []
+
+    def start(**settings) -> RedisService:
+        service = RedisService(SimpleNamespace(settings=Settings(redis_port=0, **settings), clock=clock))
+        service.start()
+        started.append(service)
+        return service
+
+    yield start
+    for service in started:
+        service.stop()
+
+
+def outcome(call: Callable[[], object]) -> object:
+    """A reply, or the error's type and message, so replies and errors compare alike."""
+    try:
+        return call()
+    except redis.RedisError as exc:
+        return ("error", str(exc))
