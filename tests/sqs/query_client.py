@@ -266,6 +266,25 @@ class QueryClient:
         self._http.clear()
 
 
+def raw_request(
+    endpoint: str, form: dict[str, str] | str | bytes, path: str = "/", method: str = "POST",
+    headers: dict[str, str] | None = None, sign: str | None = "sqs", region: str = "us-east-1",
+    access_key: str = "test",
+) -> tuple[int, dict[str, str], bytes]:  # fmt: skip
+    """One request exactly as given (a form dict is url-encoded), SigV4-signed for `sign` unless None."""
+    data = form if isinstance(form, bytes) else (form if isinstance(form, str) else urlencode(form)).encode()
+    url = endpoint.rstrip("/") + path
+    all_headers = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8", **(headers or {})}
+    if method == "GET":
+        url, data = f"{url}?{data.decode()}", None
+        all_headers.pop("Content-Type")
+    request = AWSRequest(method=method, url=url, data=data, headers=all_headers)
+    if sign:
+        SigV4Auth(Credentials(access_key, "test"), sign, region).add_auth(request)
+    answer = urllib3.request(method, request.url, body=request.body, headers=dict(request.headers.items()))
+    return answer.status, {name.lower(): value for name, value in answer.headers.items()}, answer.data
+
+
 def _snake(action: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", action).lower()
 
