@@ -32,6 +32,13 @@ class Emulator:
             from emulator.redis.service import RedisService
 
             self.services["redis"] = RedisService(self)
+        if self.settings.kafka != "off":
+            from emulator.kafka.service import KafkaService
+
+            self.services["kafka"] = KafkaService(self.settings)
+        from emulator.control import install_control_planes
+
+        install_control_planes(self)
 
     def start(self) -> Emulator:
         """Start every service. The AWS endpoint must come up; the others may fail alone."""

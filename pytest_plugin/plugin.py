@@ -19,6 +19,7 @@ _OPTIONS = {
     "region": ("region of the clients the fixtures hand out", "us-east-1"),
     "endpoint": ("use a running emulator at this AWS endpoint instead of starting one", ""),
     "redis_url": ("use the Redis server at this URL (redis:// or rediss://) instead of the emulator's", ""),
+    "kafka": ("Kafka backend for sessions using Kafka fixtures: auto|redpanda|jvm|external=HOST:PORT|off", "auto"),
 }
 
 
@@ -84,3 +85,5 @@ def _queue_fixture(fifo: bool):
 
 sqs_queue = pytest.fixture(_queue_fixture(fifo=False), name="sqs_queue")
 sqs_fifo_queue = pytest.fixture(_queue_fixture(fifo=True), name="sqs_fifo_queue")
+
+from pytest_plugin.kafka_fixtures import *  # noqa: E402, F403 - Kafka fixtures, in their own module

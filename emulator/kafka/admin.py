@@ -78,8 +78,9 @@ class TopicAdmin:
 
     def list_groups(self) -> list[str]:
         with self._lock:
-            return sorted(group["group_id"] if isinstance(group, dict) else group[0]
-                          for group in self._client.list_groups())
+            return sorted(
+                group["group_id"] if isinstance(group, dict) else group[0] for group in self._client.list_groups()
+            )
 
     def reset(self) -> dict[str, list[str]]:
         """Delete every non-internal topic and every consumer group that has no live member."""
@@ -90,7 +91,8 @@ class TopicAdmin:
         if groups:
             with self._lock:
                 results = self._client.delete_groups(groups)
-            kept = [group for group, error in results if error is not None and getattr(error, "errno", 0) != 0]
+            # {group: "OK" | error name}; a group with live members (NonEmptyGroupError) stays.
+            kept = [group for group, outcome in results.items() if outcome != "OK"]
         return {"topics": topics, "groups": [group for group in groups if group not in kept], "groups_in_use": kept}
 
     def close(self) -> None:

@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -116,7 +117,9 @@ class KafkaJars:
             )
         except OSError as exc:
             raise ServiceStartError(f"cannot run Maven ({command[0]}): {exc.strerror}") from None
-        deadline = time.monotonic() + MAVEN_TIMEOUT_SECONDS
+        # A hung download must not hang the start for ever: kill Maven, which ends the read loop.
+        watchdog = threading.Timer(MAVEN_TIMEOUT_SECONDS, process.kill)
+        watchdog.start()
         assert process.stdout is not None
         for line in process.stdout:
             downloaded = _DOWNLOADED.search(line)
@@ -128,9 +131,8 @@ class KafkaJars:
                     last_report = time.monotonic()
             elif "[ERROR]" in line:
                 errors.append(line.replace("[ERROR]", "").strip())
-            if time.monotonic() > deadline:
-                process.kill()
         code = process.wait()
+        watchdog.cancel()
         if code != 0:
             detail = " / ".join(error for error in errors[:3] if error) or f"exit code {code}"
             raise ServiceStartError(

@@ -91,8 +91,10 @@ class JvmBroker:
         """Fetch the jars if needed, format storage and launch the JVM; readiness is checked by the caller."""
         java = probes.java_runtime()
         if not java.ok:
-            raise ServiceStartError(f"the JVM Kafka backend needs Java 17+: {java.detail}; install a JDK 17+ "
-                                    "(e.g. apt-get install openjdk-17-jre-headless) or set JAVA_HOME")
+            raise ServiceStartError(
+                f"the JVM Kafka backend needs Java 17+: {java.detail}; install a JDK 17+ "
+                "(e.g. apt-get install openjdk-17-jre-headless) or set JAVA_HOME"
+            )
         self.jars.ensure(self.progress)
         ended = reap_stale(self.records_dir)
         if ended:
@@ -119,13 +121,16 @@ class JvmBroker:
         return [probes.java_executable(), *JVM_OPTIONS, "-cp", self.jars.classpath, main_class, *args]
 
     def _format(self, config: Path) -> None:
+        # `--cluster-id=` form: a base64 id may start with "-", which would read as an option.
         cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
-        command = self._java("kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(config))
+        command = self._java("kafka.tools.StorageTool", "format", f"--cluster-id={cluster_id}", "-c", str(config))
         result = subprocess.run(command, capture_output=True, text=True, errors="replace", timeout=120)
         if result.returncode != 0:
             tail = _last_lines(result.stdout + result.stderr)
-            raise ServiceStartError(f"formatting Kafka's KRaft storage failed: {tail}; "
-                                    f"delete {self.jars.lib_dir} to fetch the jars again if they are damaged")
+            raise ServiceStartError(
+                f"formatting Kafka's KRaft storage failed: {tail}; "
+                f"delete {self.jars.lib_dir} to fetch the jars again if they are damaged"
+            )
 
     def _launch(self, config: Path) -> None:
         assert self.log_path is not None

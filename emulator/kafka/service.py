@@ -187,7 +187,8 @@ class KafkaService:
             reason = choice.reason if choice else "not started"
             return f"Kafka is off ({reason})" + ("" if ENABLE_HINT in reason else f"; {ENABLE_HINT}")
         return (
-            f"Kafka ({choice.backend}: {choice.reason}) starting in the background; bootstrap {self.bootstrap} "
+            f"Kafka ({choice.backend}: {choice.reason}) starting in the background; "
+            f"bootstrap {self.bootstrap or 'known once the container runs'} "
             "(`cloudtwin status` shows when it is ready)"
         )
 

@@ -1,0 +1,152 @@
+"""Kafka fixtures: the broker starts only in sessions that ask for one, then topics and clients per test.
+
+The session's `cloudtwin` emulator runs without Kafka so SQS-only sessions stay fast; the first
+Kafka fixture starts a broker (backend from `--cloudtwin-kafka` / ini `cloudtwin_kafka`) and adds
+it to that emulator, so health, reset and MSK's GetBootstrapBrokers see it. With
+`--cloudtwin-endpoint`, the running emulator's broker is used instead: one broker, many sessions,
+isolated by unique topic and group names.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+import uuid
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from emulator.config import Settings
+from emulator.kafka.admin import TopicAdmin
+from emulator.kafka.service import KafkaService
+from emulator.service import ServiceStartError
+
+__all__ = [
+    "kafka_admin",
+    "kafka_bootstrap",
+    "kafka_consumer",
+    "kafka_group",
+    "kafka_producer",
+    "kafka_service",
+    "kafka_topic",
+    "kafka_topic_factory",
+]
+
+
+def unique_name(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:16]}"
+
+
+def _running_emulator_bootstrap(endpoint: str) -> str:
+    """The bootstrap address a running emulator reports, or ServiceStartError saying why there is none."""
+    with urllib.request.urlopen(f"{endpoint.rstrip('/')}/_cloudtwin/health", timeout=10) as response:
+        kafka = json.loads(response.read())["services"].get("kafka") or {}
+    if not kafka.get("bootstrap"):
+        raise ServiceStartError(f"the emulator at {endpoint} runs without Kafka: {kafka.get('reason', 'off')}")
+    return kafka["bootstrap"]
+
+
+@pytest.fixture(scope="session")
+def kafka_service(request: pytest.FixtureRequest) -> Iterator[KafkaService]:
+    """The session's Kafka broker, started on first use; the test skips when no backend can run here."""
+    from pytest_plugin.plugin import cloudtwin_option
+
+    endpoint = cloudtwin_option(request.config, "endpoint")
+    backend = cloudtwin_option(request.config, "kafka")
+    try:
+        if endpoint:
+            backend = f"external={_running_emulator_bootstrap(endpoint)}"
+        service = KafkaService(Settings(kafka=backend, kafka_port=0))
+        service.start()
+    except ServiceStartError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    if service.choice is not None and service.choice.backend == "off":
+        pytest.skip(f"no Kafka backend can run here: {service.choice.reason}")
+    if not endpoint:
+        # Owned by the session's emulator from here on: its health, reset, MSK and stop include it.
+        request.getfixturevalue("cloudtwin").services["kafka"] = service
+    try:
+        service.wait_ready()
+    except ServiceStartError as exc:
+        service.stop()
+        pytest.fail(f"Kafka ({service.choice.backend if service.choice else backend}) did not start: {exc}")
+    yield service
+    service.stop()
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(kafka_service: KafkaService) -> str:
+    """HOST:PORT of the live broker."""
+    return kafka_service.wait_ready()
+
+
+@pytest.fixture(scope="session")
+def kafka_admin(kafka_service: KafkaService) -> TopicAdmin:
+    assert kafka_service.admin is not None
+    return kafka_service.admin
+
+
+@pytest.fixture
+def kafka_topic_factory(kafka_admin: TopicAdmin) -> Iterator[Callable[..., str]]:
+    """`create(partitions=1, configs=None) -> name`: fresh uniquely named topics, deleted after the test."""
+    created: list[str] = []
+
+    def create(partitions: int = 1, configs: dict[str, str] | None = None) -> str:
+        name = unique_name("test")
+        kafka_admin.create_topic(name, partitions, configs)
+        created.append(name)
+        return name
+
+    yield create
+    kafka_admin.delete_topics(created)
+
+
+@pytest.fixture
+def kafka_topic(kafka_topic_factory: Callable[..., str]) -> str:
+    """Name of a fresh one-partition topic, deleted after the test."""
+    return kafka_topic_factory()
+
+
+@pytest.fixture
+def kafka_group() -> str:
+    """A consumer group name no other test or session uses."""
+    return unique_name("group")
+
+
+@pytest.fixture
+def kafka_producer(kafka_bootstrap: str) -> Iterator[Callable[..., object]]:
+    """`make(**config) -> KafkaProducer` on the live broker; every producer is closed after the test."""
+    from kafka import KafkaProducer
+
+    producers: list[KafkaProducer] = []
+
+    def make(**config) -> KafkaProducer:
+        producer = KafkaProducer(bootstrap_servers=kafka_bootstrap, **config)
+        producers.append(producer)
+        return producer
+
+    yield make
+    for producer in producers:
+        producer.close(timeout=10)
+
+
+@pytest.fixture
+def kafka_consumer(kafka_bootstrap: str) -> Iterator[Callable[..., object]]:
+    """`make(*topics, **config) -> KafkaConsumer` reading from the earliest offset; closed after the test.
+
+    Without a group_id, each consumer gets a group of its own.
+    """
+    from kafka import KafkaConsumer
+
+    consumers: list[KafkaConsumer] = []
+
+    def make(*topics: str, **config) -> KafkaConsumer:
+        config.setdefault("group_id", unique_name("group"))
+        config.setdefault("auto_offset_reset", "earliest")
+        consumer = KafkaConsumer(*topics, bootstrap_servers=kafka_bootstrap, **config)
+        consumers.append(consumer)
+        return consumer
+
+    yield make
+    for consumer in consumers:
+        consumer.close()

@@ -1,0 +1,47 @@
+"""The emulator's admin API sees the broker: health names it, reset empties it."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+
+from pytest_plugin.kafka_fixtures import unique_name
+
+
+def call(endpoint: str, method: str, route: str) -> dict:
+    body = b"" if method == "POST" else None
+    request = urllib.request.Request(f"{endpoint}/_cloudtwin/{route}", method=method, data=body)
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        raise AssertionError(f"{method} {route}: {exc.code} {exc.read().decode()}") from None
+
+
+def test_health_reports_the_broker_backend_and_bootstrap(aws_endpoint_url, kafka_bootstrap):
+    kafka = call(aws_endpoint_url, "GET", "health")["services"]["kafka"]
+
+    assert kafka["up"] is True
+    assert kafka["state"] == "ready"
+    assert kafka["bootstrap"] == kafka_bootstrap
+    assert kafka["backend"] in ("jvm", "redpanda", "external")
+
+
+def test_reset_deletes_topics_and_consumer_groups(aws_endpoint_url, kafka_admin, kafka_producer, kafka_consumer):
+    topic, group = unique_name("reset"), unique_name("group")
+    kafka_admin.create_topic(topic, partitions=2)
+    producer = kafka_producer()
+    producer.send(topic, b"x")
+    producer.flush()
+    consumer = kafka_consumer(topic, group_id=group, consumer_timeout_ms=20_000)
+    assert next(iter(consumer)).value == b"x"
+    consumer.commit()
+    consumer.close()
+    assert group in kafka_admin.list_groups()
+
+    assert "kafka" in call(aws_endpoint_url, "POST", "reset?service=kafka")["reset"]
+
+    assert topic not in kafka_admin.list_topics()
+    assert group not in kafka_admin.list_groups()
+    assert "__consumer_offsets" not in kafka_admin.list_topics()  # internal topics are never listed nor deleted
