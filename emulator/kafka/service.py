@@ -26,7 +26,8 @@ class Broker(Protocol):
     backend: str
 
     @property
-    def bootstrap(self) -> str: ...
+    def bootstrap(self) -> str | None:
+        """HOST:PORT for clients; a container backend knows it only once started."""
 
     def start(self) -> None:
         """Launch the broker (blocking); readiness is checked separately."""
@@ -79,17 +80,18 @@ class KafkaService:
         if choice.backend == "external":
             assert choice.address is not None
             return ExternalBroker(choice.address)
-        if choice.backend == "redpanda":
-            from emulator.kafka.redpanda import RedpandaBroker
-
-            return RedpandaBroker(settings.redpanda_image, settings.kafka_port, settings.kafka_start_timeout)
-        port = settings.kafka_port or free_port(settings.host)
-        if not port_is_free(settings.host, port):
+        port = settings.kafka_port
+        if port and not port_is_free(settings.host, port):
             raise ServiceStartError(
                 f"Kafka's port {port} on {settings.host} is already in use: stop what holds it, choose another "
                 f"with --kafka-port / CLOUDTWIN_KAFKA_PORT (0 picks a free one), or use a broker already "
                 f"listening there with --kafka external={settings.host}:{port}"
             )
+        if choice.backend == "redpanda":
+            from emulator.kafka.redpanda import RedpandaBroker
+
+            return RedpandaBroker(settings.redpanda_image, port, settings.kafka_start_timeout)
+        port = port or free_port(settings.host)
         cache = Path(settings.kafka_cache_dir) if settings.kafka_cache_dir else default_cache_dir()
         return JvmBroker(KafkaJars(cache), settings.host, port, cache / "running", progress=_say)
 
@@ -101,9 +103,9 @@ class KafkaService:
             with self._lock:
                 if self._stopping.is_set():
                     return
-            self.admin = TopicAdmin.connect(
-                self.broker.bootstrap, self.settings.kafka_start_timeout, self.broker.exit_reason
-            )
+            bootstrap = self.broker.bootstrap
+            assert bootstrap is not None
+            self.admin = TopicAdmin.connect(bootstrap, self.settings.kafka_start_timeout, self.broker.exit_reason)
         except ServiceStartError as exc:
             self._fail(str(exc))
             return
