@@ -60,10 +60,13 @@ _MAP_ENTRIES = {
 # attribute values never contain it (the core rejects them, as SQS does); other text that
 # echoes input, such as an error message, has it replaced so the document stays well-formed.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_SPECIAL = re.compile('[&<>"\r]|' + _NOT_XML.pattern)
 
 
 def escape(text: str) -> str:
     """Text content as SQS writes it: `&<>"` as entities, and CR as `&#xD;` so it survives parsing."""
+    if _SPECIAL.search(text) is None:  # most text: ids, digests, names, numbers
+        return text
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
     if "\r" in text:
         text = text.replace("\r", "&#xD;")
@@ -110,7 +113,9 @@ def _fault(exc: SqsError) -> str:
 
 def _members(parts: list[str], action: str, output: dict) -> None:
     for name, value in output.items():
-        if isinstance(value, list):
+        if type(value) is str:
+            parts.append(f"<{name}>{escape(value)}</{name}>")
+        elif isinstance(value, list):
             item = _LIST_ITEMS.get(name) or f"{action}ResultEntry"
             for element in value:
                 if isinstance(element, dict):
@@ -130,11 +135,11 @@ def _members(parts: list[str], action: str, output: dict) -> None:
 
 
 def _text(value) -> str:
+    if type(value) is str:
+        return escape(value)
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    return escape(value)
+    return str(value)
 
 
 def _attribute_xml(value: MessageAttributeValue) -> str:
