@@ -32,9 +32,9 @@ _ACTION_BYTES = re.compile(rb"(?:^|&)Action=")
 def is_query_request(environ: dict) -> bool:
     """Whether a request that is neither JSON nor admin API is an SQS Query request.
 
-    It is one if it names an `Action` and goes to `/` or to a queue URL, or if it posts a form
-    to a queue URL or (signed for SQS) to `/`; it then gets MissingAction or InvalidAction
-    rather than moto's S3 handler. It is never one if it is signed for another service.
+    It is one if it goes to `/` or to a queue URL and names an `Action`, is signed for SQS, or
+    posts a form to a queue URL; without a valid Action it then gets MissingAction or
+    InvalidAction rather than moto's S3 handler. It is never one if signed for another service.
     """
     path = environ["PATH_INFO"]
     queue_path = path != "/" and _QUEUE_PATH.match(path) is not None
@@ -43,9 +43,9 @@ def is_query_request(environ: dict) -> bool:
     scope = credential_scope(environ)
     if scope is not None and scope[2] != "sqs":
         return False
-    if _has_action(environ):
+    if scope is not None or _has_action(environ):
         return True
-    return _is_form_post(environ) and (queue_path or scope is not None)
+    return queue_path and _is_form_post(environ)
 
 
 class QueryProtocol:

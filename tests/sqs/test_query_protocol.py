@@ -151,6 +151,7 @@ def signed_for(service: str) -> str:
         (environ("/000000000000/q", method="GET", query="Action=ReceiveMessage"), True),
         (environ("/queue/us-east-1/000000000000/q", body=b"MessageBody=x"), True),  # gets MissingAction
         (environ("/000000000000/q", method="GET", content_type=""), False),  # an S3 GET, path-style
+        (environ("/000000000000/q", method="GET", authorization=signed_for("sqs")), True),  # gets MissingAction
         (environ("/000000000000/q", method="PUT", body=b"data", authorization=signed_for("s3")), False),
         (environ("/000000000000/q", query="Action=SendMessage", authorization=signed_for("s3")), False),
         (environ("/some/other/path", query="Action=ListQueues"), False),
