@@ -15,7 +15,7 @@ from emulator.http.identity import caller, credential_scope, endpoint
 from emulator.http.responses import request_body, status_line
 from emulator.sqs import actions, errors, query_form, query_render, shapes
 from emulator.sqs.backend import SqsBackend
-from emulator.sqs.naming import RequestContext
+from emulator.sqs.naming import RequestContext, parse_queue_url
 
 log = logging.getLogger(__name__)
 
@@ -23,8 +23,8 @@ VERSION = "2012-11-05"
 XML_CONTENT_TYPE = "text/xml"
 JSON_CONTENT_TYPE = "application/json"
 _FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
-# This emulator's queue URL paths and AWS's `/<account>/<name>`, as naming.parse_queue_url reads them.
-_QUEUE_PATH = re.compile(r"^/(?:queue/[a-z0-9-]+/\d{12}/[^/]+|\d{12}/[^/]+)/?$")
+# parse_queue_url needs the request's region only to resolve a queue, not to recognise its URL.
+_ANY_REGION = RequestContext("", "", "")
 _ACTION_TEXT = re.compile(r"(?:^|&)Action=")
 _ACTION_BYTES = re.compile(rb"(?:^|&)Action=")
 
@@ -37,8 +37,8 @@ def is_query_request(environ: dict) -> bool:
     InvalidAction rather than moto's S3 handler. It is never one if signed for another service.
     """
     path = environ["PATH_INFO"]
-    queue_path = path != "/" and _QUEUE_PATH.match(path) is not None
-    if path != "/" and not queue_path:
+    queue_path = path != "/"
+    if queue_path and not _is_queue_path(path):
         return False
     scope = credential_scope(environ)
     if scope is not None and scope[2] != "sqs":
@@ -93,6 +93,14 @@ class QueryProtocol:
         if path != "/" and "QueueUrl" in shapes.INPUTS[action] and "QueueUrl" not in raw:
             raw["QueueUrl"] = endpoint(environ) + path
         return action, raw
+
+
+def _is_queue_path(path: str) -> bool:
+    try:
+        parse_queue_url(path, _ANY_REGION)
+    except errors.SqsError:
+        return False
+    return True
 
 
 def _form_text(environ: dict) -> str:
