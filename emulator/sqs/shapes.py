@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from typing import Any
 
 from emulator.sqs import errors
 from emulator.sqs.message import MessageAttributeValue
+
+# Numbers sent as text: digits only (Python's int() would also take "1_000" and " 5 ").
+_DECIMAL = re.compile(r"[-+]?[0-9]+")
 
 STRING, INTEGER, STRING_LIST, STRING_MAP, ATTRIBUTE_MAP = "string", "integer", "string_list", "string_map", "attrs"
 
@@ -72,11 +76,14 @@ def coerce(action: str, raw: dict, numbers_as_text: bool, malformed: type[errors
 
 def _structure(shape: dict, raw: dict, path: str, numbers_as_text: bool, malformed) -> dict:
     params = {}
-    for member, kind in shape.items():
-        value = raw.get(member)
-        if value is None:
+    for member, value in raw.items():
+        kind = shape.get(member)
+        if kind is None or value is None:
             continue
-        params[member] = _value(kind, value, f"{path}{member}", numbers_as_text, malformed)
+        # Plain strings are most members of most requests: take them without a call.
+        params[member] = value if kind == STRING and type(value) is str else _value(
+            kind, value, f"{path}{member}", numbers_as_text, malformed
+        )
     return params
 
 
@@ -118,11 +125,8 @@ def _integer(value, path: str, numbers_as_text: bool, malformed) -> int:
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if numbers_as_text and isinstance(value, str):
-        try:
-            return int(value.strip())
-        except ValueError:
-            pass
+    if numbers_as_text and isinstance(value, str) and _DECIMAL.fullmatch(value):
+        return int(value)
     raise malformed(f"Value {value} for parameter {path} is invalid. Reason: must be an integer.")
 
 

@@ -155,6 +155,9 @@ def test_map_entry_without_value_or_name(aws_endpoint_url):
     [
         ("MaxNumberOfMessages", "abc"),
         ("MaxNumberOfMessages", "1.5"),
+        ("MaxNumberOfMessages", "1_0"),
+        ("MaxNumberOfMessages", " 5"),
+        ("MaxNumberOfMessages", "5\n"),
         ("VisibilityTimeout", ""),
         ("WaitTimeSeconds", "0x1"),
     ],
