@@ -6,6 +6,7 @@ import threading
 import time
 from collections.abc import Callable
 
+from emulator.kafka.ports import answers
 from emulator.service import ServiceStartError
 
 CLIENT_ID = "cloudtwin-admin"
@@ -34,12 +35,20 @@ class TopicAdmin:
             raise ServiceStartError(
                 "Kafka needs kafka-python for topic admin: pip install 'cloudtwin[kafka]'"
             ) from None
+        host, _, port = bootstrap.split(",")[0].rpartition(":")
+        host = host.strip("[]")
         deadline = time.monotonic() + timeout
         last_error = "no answer"
         while time.monotonic() < deadline:
             exited = broker_exit()
             if exited:
                 raise ServiceStartError(exited)
+            # A bare TCP probe until the port accepts: kafka-python would log every refusal as an
+            # error and back off for seconds between retries.
+            if not answers(host, int(port), timeout=0.5):
+                last_error = f"nothing accepts connections at {bootstrap} yet"
+                time.sleep(0.05)
+                continue
             try:
                 client = KafkaAdminClient(
                     bootstrap_servers=bootstrap, client_id=CLIENT_ID, request_timeout_ms=REQUEST_TIMEOUT_MS

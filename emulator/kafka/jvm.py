@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import base64
+import fcntl
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from emulator.kafka import probes
@@ -78,6 +79,7 @@ class JvmBroker:
         self.work_dir: Path | None = None
         self.process: subprocess.Popen | None = None
         self.broker_pid: int | None = None
+        self._pending_archive: Path | None = None
 
     @property
     def bootstrap(self) -> str:
@@ -100,25 +102,44 @@ class JvmBroker:
         if ended:
             self.progress(f"ended {len(ended)} Kafka JVM(s) left behind by an emulator that died: pids {ended}")
         self.work_dir = Path(tempfile.mkdtemp(prefix="cloudtwin-kafka-"))
-        config = self._write_config(free_port(self.host))
-        self._format(config)
+        config = self._write_config(self.work_dir / "server.properties", self.work_dir / "data", free_port(self.host))
+        shutil.copytree(self._storage_template(), self.work_dir / "data")
         self._launch(config)
 
-    def _write_config(self, controller_port: int) -> Path:
-        assert self.work_dir is not None
+    def _write_config(self, path: Path, log_dir: Path, controller_port: int) -> Path:
         properties = {
             **BROKER_PROPERTIES,
             "controller.quorum.voters": f"1@127.0.0.1:{controller_port}",
             "listeners": f"PLAINTEXT://{self.host}:{self.port},CONTROLLER://127.0.0.1:{controller_port}",
             "advertised.listeners": f"PLAINTEXT://{self.bootstrap}",
-            "log.dirs": str(self.work_dir / "data"),
+            "log.dirs": str(log_dir),
         }
-        config = self.work_dir / "server.properties"
-        config.write_text("".join(f"{key}={value}\n" for key, value in properties.items()))
-        return config
+        path.write_text("".join(f"{key}={value}\n" for key, value in properties.items()))
+        return path
 
-    def _java(self, main_class: str, *args: str) -> list[str]:
-        return [probes.java_executable(), *JVM_OPTIONS, "-cp", self.jars.classpath, main_class, *args]
+    def _java(self, main_class: str, *args: str, class_archive: Sequence[str] = ()) -> list[str]:
+        return [probes.java_executable(), *JVM_OPTIONS, *class_archive, "-cp", self.jars.classpath, main_class, *args]
+
+    def _storage_template(self) -> Path:
+        """KRaft storage formatted once per Kafka release and copied for each broker.
+
+        Formatting is a JVM start of its own (a second or more); with static controller voters the
+        formatted directory names no port, so one copy serves every broker.
+        """
+        template = self.jars.lib_dir.parent / "storage-template"
+        if template.is_dir():
+            return template
+        with open(template.parent / "storage-template.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not template.is_dir():
+                staging = Path(tempfile.mkdtemp(prefix="format-", dir=template.parent))
+                try:
+                    config = self._write_config(staging / "server.properties", staging / "data", free_port())
+                    self._format(config)
+                    os.rename(staging / "data", template)
+                finally:
+                    shutil.rmtree(staging, ignore_errors=True)
+        return template
 
     def _format(self, config: Path) -> None:
         # `--cluster-id=` form: a base64 id may start with "-", which would read as an option.
@@ -129,12 +150,30 @@ class JvmBroker:
             tail = _last_lines(result.stdout + result.stderr)
             raise ServiceStartError(
                 f"formatting Kafka's KRaft storage failed: {tail}; "
-                f"delete {self.jars.lib_dir} to fetch the jars again if they are damaged"
+                f"delete {self.jars.lib_dir.parent} to fetch the jars again if they are damaged"
             )
+
+    def _class_archive(self) -> list[str]:
+        """JVM options for a class-data-sharing archive of Kafka's classes: about a second off each start.
+
+        The first broker records the archive when it exits; later ones map it.
+        """
+        archive = self.jars.lib_dir.parent / f"classes-{probes.java_fingerprint()}.jsa"
+        if archive.is_file():
+            return [f"-XX:SharedArchiveFile={archive}"]
+        self._pending_archive = archive.with_name(f"{archive.name}.{os.getpid()}-{self.port}.partial")
+        return [f"-XX:ArchiveClassesAtExit={self._pending_archive}"]
+
+    def _keep_class_archive(self) -> None:
+        """Publish the archive the stopped JVM wrote; a damaged one is only ever ignored by the JVM."""
+        pending, self._pending_archive = self._pending_archive, None
+        if pending is not None and pending.exists():
+            os.replace(pending, pending.with_name(pending.name.split(".jsa.")[0] + ".jsa"))
 
     def _launch(self, config: Path) -> None:
         assert self.log_path is not None
-        guard = [sys.executable, "-m", "emulator.kafka.orphan_guard", *self._java("kafka.Kafka", str(config))]
+        broker = self._java("kafka.Kafka", str(config), class_archive=self._class_archive())
+        guard = [sys.executable, "-m", "emulator.kafka.orphan_guard", *broker]
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(
                 guard, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, cwd=self.work_dir,
@@ -164,6 +203,7 @@ class JvmBroker:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+            self._keep_class_archive()
             if self.process.stdout is not None:
                 self.process.stdout.close()
             self.process = None

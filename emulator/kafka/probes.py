@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
@@ -60,6 +61,16 @@ def java_runtime() -> Probe:
 def java_executable() -> str:
     """The java to run; callers check java_runtime() first."""
     return _java_executable() or "java"
+
+
+def java_fingerprint() -> str:
+    """Changes whenever the Java runtime does: a class-data archive only fits the JVM that wrote it."""
+    java = os.path.realpath(java_executable())
+    try:
+        stamp = os.stat(java).st_mtime_ns
+    except OSError:
+        stamp = 0
+    return hashlib.sha256(f"{java}:{stamp}".encode()).hexdigest()[:12]
 
 
 def maven_executable() -> str | None:
