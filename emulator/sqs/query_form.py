@@ -1,8 +1,7 @@
 """The Query wire's form: `a=b&c=d` pairs, and `Attribute.1.Name`-style keys unflattened.
 
 `unflatten` turns the flat keys into the nested plain data the JSON wire gets (lists for `.N`
-members, dicts for maps, the API model's member names), ready for `shapes.coerce`. The Query
-names are those of SQS's Query model: every list and map is flattened, and named after its item.
+members, dicts for maps, the API model's member names), ready for `shapes.coerce`.
 """
 
 from __future__ import annotations
@@ -11,24 +10,8 @@ import re
 from urllib.parse import parse_qsl
 
 from emulator.sqs import errors, shapes
+from emulator.sqs.query_names import LIST_ITEMS, MAP_ENTRIES
 
-# Query name of one item of each list member.
-_LIST_ITEMS = {
-    "AttributeNames": "AttributeName",
-    "MessageAttributeNames": "MessageAttributeName",
-    "MessageSystemAttributeNames": "MessageSystemAttributeName",
-    "TagKeys": "TagKey",
-    "AWSAccountIds": "AWSAccountId",
-    "Actions": "ActionName",
-}
-# Query name of one entry of each map member, and the names of its key and value.
-_MAPS = {
-    "Attributes": ("Attribute", "Name", "Value"),
-    "tags": ("Tag", "Key", "Value"),
-    "Tags": ("Tag", "Key", "Value"),
-    "MessageAttributes": ("MessageAttribute", "Name", "Value"),
-    "MessageSystemAttributes": ("MessageSystemAttribute", "Name", "Value"),
-}
 _INDEX = re.compile(r"^[1-9][0-9]*$")
 
 Tree = dict[str, "str | Tree"]
@@ -78,12 +61,12 @@ def _structure(action: str, shape: dict, node: Tree, path: str) -> dict:
             if items is not None:
                 raw[member] = [_entry(action, kind[0], item, f"{path}{name}.{n}.") for n, item in items]
         elif kind == shapes.STRING_LIST:
-            name = _LIST_ITEMS[member]
+            name = LIST_ITEMS[member]
             items = _items(node.get(name), path + name, bare_allowed=True)
             if items is not None:
                 raw[member] = [item for _, item in items]
         elif kind in (shapes.STRING_MAP, shapes.ATTRIBUTE_MAP):
-            name, key_name, value_name = _MAPS[member]
+            name, key_name, value_name = MAP_ENTRIES[member]
             items = _items(node.get(name), path + name)
             if items is not None:
                 raw[member] = _map(items, f"{path}{name}", key_name, value_name)

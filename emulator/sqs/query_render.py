@@ -2,8 +2,8 @@
 when a Query client asks for JSON (`Accept: application/json`).
 
 Both are built from the output dicts of `actions.run` (member names of the API model). XML is
-written by hand rather than through ElementTree: it is several times faster, and SQS escapes
-one character ElementTree leaves alone (carriage return, which XML parsers would turn into \\n).
+written by hand rather than through ElementTree: it is faster, and SQS escapes one character
+ElementTree leaves alone (carriage return, which XML parsers would otherwise turn into \\n).
 """
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ import json
 import re
 
 from emulator.sqs.errors import SqsError
+from emulator.sqs.json_protocol import _encode_value as encode_json_value
 from emulator.sqs.message import MessageAttributeValue
+from emulator.sqs.query_names import LIST_ITEMS, MAP_ENTRIES
 
 NAMESPACE = "http://queue.amazonaws.com/doc/2012-11-05/"
 _PROLOG = '<?xml version="1.0"?>'
@@ -37,24 +39,9 @@ RESULT_MEMBERS: dict[str, tuple[str, ...]] = {
         "MD5OfMessageSystemAttributes",
         "MessageId",
         "SequenceNumber",
-    ),  # fmt: skip
+    ),
     "SendMessageBatch": ("Successful", "Failed"),
     "StartMessageMoveTask": ("TaskHandle",),
-}
-# Element name of one item of each list member (all SQS lists are flattened); a batch's
-# `Successful` items are named after the action.
-_LIST_ITEMS = {
-    "Messages": "Message",
-    "QueueUrls": "QueueUrl",
-    "queueUrls": "QueueUrl",
-    "Failed": "BatchResultErrorEntry",
-    "Results": "ListMessageMoveTasksResultEntry",
-}
-# Element of one entry of each map member, and the elements of its key and value.
-_MAP_ENTRIES = {
-    "Attributes": ("Attribute", "Name", "Value"),
-    "Tags": ("Tag", "Key", "Value"),
-    "MessageAttributes": ("MessageAttribute", "Name", "Value"),
 }
 # What XML 1.0 cannot carry at all, not even as a character reference. Message bodies and
 # attribute values never contain it (the core rejects them, as SQS does); other text that
@@ -99,7 +86,7 @@ def json_response(action: str, output: dict, request_id: str) -> bytes:
     if action in RESULT_MEMBERS:
         response[f"{action}Result"] = {member: output.get(member) for member in RESULT_MEMBERS[action]}
     response["ResponseMetadata"] = {"RequestId": request_id}
-    return json.dumps({f"{action}Response": response}, default=_json_value, ensure_ascii=False).encode("utf-8")
+    return json.dumps({f"{action}Response": response}, default=encode_json_value, ensure_ascii=False).encode("utf-8")
 
 
 def json_error(exc: SqsError, request_id: str) -> bytes:
@@ -116,7 +103,7 @@ def _members(parts: list[str], action: str, output: dict) -> None:
         if type(value) is str:
             parts.append(f"<{name}>{escape(value)}</{name}>")
         elif isinstance(value, list):
-            item = _LIST_ITEMS.get(name) or f"{action}ResultEntry"
+            item = LIST_ITEMS.get(name) or f"{action}ResultEntry"  # a batch's Successful
             for element in value:
                 if isinstance(element, dict):
                     parts.append(f"<{item}>")
@@ -125,7 +112,7 @@ def _members(parts: list[str], action: str, output: dict) -> None:
                 else:
                     parts.append(f"<{item}>{_text(element)}</{item}>")
         elif isinstance(value, dict):
-            entry, key_name, value_name = _MAP_ENTRIES[name]
+            entry, key_name, value_name = MAP_ENTRIES[name]
             for key, element in value.items():
                 parts.append(f"<{entry}><{key_name}>{escape(key)}</{key_name}><{value_name}>")
                 parts.append(_attribute_xml(element) if isinstance(element, MessageAttributeValue) else _text(element))
@@ -148,14 +135,3 @@ def _attribute_xml(value: MessageAttributeValue) -> str:
     else:
         data = f"<StringValue>{escape(value.string_value or '')}</StringValue>"
     return f"{data}<DataType>{escape(value.data_type)}</DataType>"
-
-
-def _json_value(value):
-    if isinstance(value, MessageAttributeValue):
-        encoded = {"DataType": value.data_type}
-        if value.binary_value is not None:
-            encoded["BinaryValue"] = base64.b64encode(value.binary_value).decode()
-        else:
-            encoded["StringValue"] = value.string_value
-        return encoded
-    raise TypeError(f"cannot encode {type(value).__name__}")
