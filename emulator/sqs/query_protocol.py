@@ -57,7 +57,7 @@ class QueryProtocol:
         request_id = str(uuid.uuid4())
         as_json = JSON_CONTENT_TYPE in environ.get("HTTP_ACCEPT", "")
         try:
-            action, raw = self._decode(environ)
+            action, raw = _decode(environ)
             params = shapes.coerce(action, raw, numbers_as_text=True, malformed=errors.InvalidParameterValue)
             region, account = caller(environ, self.settings.region, self.settings.account_id)
             ctx = RequestContext(region, account, endpoint(environ))
@@ -75,24 +75,25 @@ class QueryProtocol:
         start_response("200 OK", [("Content-Type", content_type), ("x-amzn-RequestId", request_id)])
         return [body]
 
-    def _decode(self, environ: dict) -> tuple[str, dict]:
-        form = query_form.parse(_form_text(environ))
-        action = form.get("Action")
-        if not action:
-            raise errors.MissingAction("The request must contain the parameter Action.")
-        if action not in shapes.INPUTS:
-            raise errors.InvalidAction(f"The action {action} is not valid for this endpoint.")
-        version = form.get("Version")
-        if version != VERSION:
-            raise errors.InvalidAction(
-                f"Could not find operation {action} for version {version or 'NO_VERSION_SPECIFIED'}; "
-                f"this endpoint serves SQS API version {VERSION}."
-            )
-        raw = query_form.unflatten(action, form)
-        path = environ["PATH_INFO"]
-        if path != "/" and "QueueUrl" in shapes.INPUTS[action] and "QueueUrl" not in raw:
-            raw["QueueUrl"] = endpoint(environ) + path
-        return action, raw
+
+def _decode(environ: dict) -> tuple[str, dict]:
+    form = query_form.parse(_form_text(environ))
+    action = form.get("Action")
+    if not action:
+        raise errors.MissingAction("The request must contain the parameter Action.")
+    if action not in shapes.INPUTS:
+        raise errors.InvalidAction(f"The action {action} is not valid for this endpoint.")
+    version = form.get("Version")
+    if version != VERSION:
+        raise errors.InvalidAction(
+            f"Could not find operation {action} for version {version or 'NO_VERSION_SPECIFIED'}; "
+            f"this endpoint serves SQS API version {VERSION}."
+        )
+    raw = query_form.unflatten(action, form)
+    path = environ["PATH_INFO"]
+    if path != "/" and "QueueUrl" in shapes.INPUTS[action] and "QueueUrl" not in raw:
+        raw["QueueUrl"] = endpoint(environ) + path
+    return action, raw
 
 
 def _is_queue_path(path: str) -> bool:
@@ -117,7 +118,7 @@ def _form_text(environ: dict) -> str:
 
 
 def _is_form_post(environ: dict) -> bool:
-    content_type = environ.get("CONTENT_TYPE", "")
+    content_type = environ.get("CONTENT_TYPE", "").lower()
     return environ["REQUEST_METHOD"] == "POST" and (not content_type or content_type.startswith(_FORM_CONTENT_TYPE))
 
 
