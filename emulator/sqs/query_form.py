@@ -100,7 +100,7 @@ def _items(node, path: str, bare_allowed: bool = False) -> list[tuple[int, objec
             raise errors.InvalidParameterValue(f"{path}.{index} has an invalid index: indexes are 1, 2, 3, …")
     indexes = sorted(int(index) for index in node)
     if indexes[-1] != len(indexes):
-        missing = next(n for n in range(1, len(indexes) + 1) if n not in set(indexes))
+        missing = next(n for n, index in enumerate(indexes, 1) if index != n)
         raise errors.InvalidParameterValue(f"{path}.{missing} is missing: indexes must run from 1 without gaps.")
     return [(n, node[str(n)]) for n in indexes]
 
