@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl
 from emulator.sqs import errors, shapes
 from emulator.sqs.query_names import LIST_ITEMS, MAP_ENTRIES
 
-_INDEX = re.compile(r"^[1-9][0-9]*$")
+_INDEX = re.compile(r"[1-9][0-9]{0,8}")
 
 Tree = dict[str, "str | Tree"]
 
@@ -96,7 +96,7 @@ def _items(node, path: str, bare_allowed: bool = False) -> list[tuple[int, objec
             return [(1, node)]
         raise errors.InvalidParameterValue(f"The parameter {path} must be indexed, as in {path}.1.")
     for index in node:
-        if not _INDEX.match(index):
+        if not _INDEX.fullmatch(index):
             raise errors.InvalidParameterValue(f"{path}.{index} has an invalid index: indexes are 1, 2, 3, …")
     indexes = sorted(int(index) for index in node)
     if indexes[-1] != len(indexes):

@@ -15,8 +15,8 @@ from typing import Any
 from emulator.sqs import errors
 from emulator.sqs.message import MessageAttributeValue
 
-# Numbers sent as text: digits only (Python's int() would also take "1_000" and " 5 ").
-_DECIMAL = re.compile(r"[-+]?[0-9]+")
+# Numbers sent as text: digits only (int() would also take "1_000" and " 5 ", and fail on 5,000 digits).
+_DECIMAL = re.compile(r"[-+]?[0-9]{1,18}")
 
 STRING, INTEGER, STRING_LIST, STRING_MAP, ATTRIBUTE_MAP = "string", "integer", "string_list", "string_map", "attrs"
 

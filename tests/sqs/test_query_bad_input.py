@@ -103,6 +103,7 @@ def test_malformed_query_string(aws_endpoint_url, queue_path):
         "AttributeName.2=All",  # a gap at the start
         "AttributeName.1.Name=All",  # a string list item with members
         "QueueUrl.1=x",  # a single value given as a list
+        "AttributeName." + "1" * 5000 + "=All",  # an index too long to be one
     ],
 )
 def test_bad_list_indexes(aws_endpoint_url, queue_path, extra):
@@ -158,6 +159,7 @@ def test_map_entry_without_value_or_name(aws_endpoint_url):
         ("MaxNumberOfMessages", "1_0"),
         ("MaxNumberOfMessages", " 5"),
         ("MaxNumberOfMessages", "5\n"),
+        ("MaxNumberOfMessages", "1" * 5000),
         ("VisibilityTimeout", ""),
         ("WaitTimeSeconds", "0x1"),
     ],
