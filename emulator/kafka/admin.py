@@ -11,6 +11,7 @@ from emulator.service import ServiceStartError
 
 CLIENT_ID = "cloudtwin-admin"
 REQUEST_TIMEOUT_MS = 10_000
+POLL_SECONDS = 0.005
 
 
 def is_internal(topic: str) -> bool:
@@ -73,8 +74,23 @@ class TopicAdmin:
     def create_topic(self, name: str, partitions: int = 1, configs: dict[str, str] | None = None) -> None:
         spec = {"num_partitions": partitions, "replication_factor": 1, "configs": configs or {}}
         with self._lock:
-            # Waiting for metadata means a producer that starts right after finds the topic.
-            self._client.create_topics({name: spec}, timeout_ms=REQUEST_TIMEOUT_MS, wait_for_metadata=True)
+            self._client.create_topics({name: spec}, timeout_ms=REQUEST_TIMEOUT_MS)
+            self._wait_until_led(name)
+
+    def _wait_until_led(self, name: str) -> None:
+        """Until every partition has a leader, so a producer or consumer starting next finds the topic.
+
+        kafka-python's own wait_for_metadata polls every 100 ms; the broker needs a few.
+        """
+        deadline = time.monotonic() + REQUEST_TIMEOUT_MS / 1000
+        while True:
+            topics = self._client.describe_topics([name])
+            partitions = [partition for topic in topics for partition in topic.get("partitions") or []]
+            if partitions and all(p.get("error_code", 0) == 0 and p.get("leader_id", -1) >= 0 for p in partitions):
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"topic {name} had no leader {REQUEST_TIMEOUT_MS} ms after it was created")
+            time.sleep(POLL_SECONDS)
 
     def delete_topics(self, names: list[str]) -> None:
         if names:
