@@ -37,7 +37,7 @@ def unique_name(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:16]}"
 
 
-def _running_emulator_bootstrap(endpoint: str) -> str:
+def running_emulator_bootstrap(endpoint: str) -> str:
     """The bootstrap address a running emulator reports, or ServiceStartError saying why there is none."""
     with urllib.request.urlopen(f"{endpoint.rstrip('/')}/_cloudtwin/health", timeout=10) as response:
         kafka = json.loads(response.read())["services"].get("kafka") or {}
@@ -55,7 +55,7 @@ def kafka_service(request: pytest.FixtureRequest) -> Iterator[KafkaService]:
     backend = cloudtwin_option(request.config, "kafka")
     try:
         if endpoint:
-            backend = f"external={_running_emulator_bootstrap(endpoint)}"
+            backend = f"external={running_emulator_bootstrap(endpoint)}"
         service = KafkaService(Settings(kafka=backend, kafka_port=0))
         service.start()
     except ServiceStartError as exc:

@@ -182,7 +182,6 @@ class JvmBroker:
                 env={**os.environ, "PYTHONPATH": _package_root()},
             )  # fmt: skip
         assert self.process.stdout is not None
-        # The guard passes the JVM's own output to the log file through the inherited stderr.
         first_line = self.process.stdout.readline().strip()
         if not first_line.isdigit():
             raise ServiceStartError(f"the Kafka JVM did not start: {self.exit_reason() or 'no pid reported'}")

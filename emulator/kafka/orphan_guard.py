@@ -45,7 +45,9 @@ def _stop(process: subprocess.Popen) -> None:
 
 def main(command: list[str]) -> int:
     # The guard is single-threaded here, so preexec_fn is safe.
-    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
+    # The broker's stdout goes to our stderr (its log file): our stdout is a pipe nobody drains
+    # after the pid line, and a full pipe would block the broker.
+    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=sys.stderr, preexec_fn=_die_with_parent)
     print(process.pid, flush=True)
 
     def exit_with_broker() -> None:

@@ -6,7 +6,12 @@ import json
 import urllib.error
 import urllib.request
 
-from pytest_plugin.kafka_fixtures import unique_name
+import pytest
+
+from emulator.config import Settings
+from emulator.process import Emulator
+from emulator.service import ServiceStartError
+from pytest_plugin.kafka_fixtures import running_emulator_bootstrap, unique_name
 
 
 def call(endpoint: str, method: str, route: str) -> dict:
@@ -45,3 +50,13 @@ def test_reset_deletes_topics_and_consumer_groups(aws_endpoint_url, kafka_admin,
     assert topic not in kafka_admin.list_topics()
     assert group not in kafka_admin.list_groups()
     assert "__consumer_offsets" not in kafka_admin.list_topics()  # internal topics are never listed nor deleted
+
+
+def test_a_session_pointed_at_a_running_emulator_finds_its_broker(aws_endpoint_url, kafka_bootstrap):
+    assert running_emulator_bootstrap(aws_endpoint_url) == kafka_bootstrap
+
+
+def test_an_emulator_without_kafka_says_so():
+    with Emulator(Settings(aws_port=0, redis_port=-1, kafka="off")) as emulator:
+        with pytest.raises(ServiceStartError, match="runs without Kafka"):
+            running_emulator_bootstrap(emulator.aws_endpoint)
