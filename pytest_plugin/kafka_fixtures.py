@@ -56,7 +56,8 @@ def kafka_service(request: pytest.FixtureRequest) -> Iterator[KafkaService]:
     try:
         if endpoint:
             backend = f"external={running_emulator_bootstrap(endpoint)}"
-        service = KafkaService(Settings(kafka=backend, kafka_port=0))
+        # CLOUDTWIN_* variables still apply (jar cache, start timeout, Redpanda image).
+        service = KafkaService(Settings.resolve({"kafka": backend, "kafka_port": 0}))
         service.start()
     except ServiceStartError as exc:
         pytest.fail(str(exc), pytrace=False)
