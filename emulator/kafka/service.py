@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Protocol
 
 from emulator.config import Settings
+from emulator.kafka import probes
 from emulator.kafka.admin import TopicAdmin
 from emulator.kafka.choice import ENABLE_HINT, BackendChoice, choose
 from emulator.kafka.external import ExternalBroker
@@ -89,6 +90,13 @@ class KafkaService:
             )
         if choice.backend == "redpanda":
             from emulator.kafka.redpanda import RedpandaBroker
+
+            docker = probes.docker_engine()
+            if not docker.ok:
+                raise ServiceStartError(
+                    f"the redpanda Kafka backend needs a Docker engine: {docker.detail}; start Docker, "
+                    "or use --kafka jvm (Java 17+) or --kafka auto"
+                )
 
             return RedpandaBroker(settings.redpanda_image, port, settings.kafka_start_timeout)
         port = port or free_port(settings.host)

@@ -73,6 +73,16 @@ def test_a_port_in_use_is_refused_before_anything_starts():
     assert f"port {port}" in message and "--kafka-port" in message
 
 
+def test_redpanda_without_docker_is_refused_before_anything_starts(monkeypatch):
+    monkeypatch.setattr(probes, "docker_engine", lambda: probes.Probe(False, "no Docker engine answers"))
+
+    with pytest.raises(ServiceStartError) as caught:
+        KafkaService(Settings(kafka="redpanda", kafka_port=0)).start()
+
+    assert "needs a Docker engine: no Docker engine answers" in str(caught.value)
+    assert "--kafka jvm" in str(caught.value)
+
+
 def test_a_missing_java_fails_the_start_with_how_to_install_it(monkeypatch, tmp_path):
     monkeypatch.setattr(probes, "java_runtime", lambda: probes.Probe(False, "no Java runtime"))
     service = KafkaService(Settings(kafka="jvm", kafka_port=0, kafka_cache_dir=str(tmp_path)))
