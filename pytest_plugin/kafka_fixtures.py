@@ -4,7 +4,7 @@ The session's `cloudtwin` emulator runs without Kafka so SQS-only sessions stay 
 Kafka fixture starts a broker (backend from `--cloudtwin-kafka` / ini `cloudtwin_kafka`) and adds
 it to that emulator, so health, reset and MSK's GetBootstrapBrokers see it. With
 `--cloudtwin-endpoint`, the running emulator's broker is used instead: one broker, many sessions,
-isolated by unique topic and group names.
+isolated by unique topic and group names. pytest-xdist workers of one run share one broker too.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from emulator.config import Settings
 from emulator.kafka.admin import TopicAdmin
 from emulator.kafka.service import KafkaService
 from emulator.service import ServiceStartError
+from pytest_plugin.kafka_sharing import SharedBroker
 
 __all__ = [
     "kafka_admin",
@@ -39,11 +40,32 @@ def unique_name(prefix: str) -> str:
 
 def running_emulator_bootstrap(endpoint: str) -> str:
     """The bootstrap address a running emulator reports, or ServiceStartError saying why there is none."""
-    with urllib.request.urlopen(f"{endpoint.rstrip('/')}/_cloudtwin/health", timeout=10) as response:
-        kafka = json.loads(response.read())["services"].get("kafka") or {}
+    try:
+        with urllib.request.urlopen(f"{endpoint.rstrip('/')}/_cloudtwin/health", timeout=10) as response:
+            kafka = json.loads(response.read())["services"].get("kafka") or {}
+    except OSError as exc:
+        raise ServiceStartError(f"no emulator answers at {endpoint}: {getattr(exc, 'reason', exc)}") from None
     if not kafka.get("bootstrap"):
         raise ServiceStartError(f"the emulator at {endpoint} runs without Kafka: {kafka.get('reason', 'off')}")
     return kafka["bootstrap"]
+
+
+def started_service(backend: str) -> KafkaService:
+    """A ready broker for `backend`; skips when no backend can run here, fails when the chosen one cannot."""
+    try:
+        # CLOUDTWIN_* variables still apply (jar cache, start timeout, Redpanda image).
+        service = KafkaService(Settings.resolve({"kafka": backend, "kafka_port": 0}))
+        service.start()
+    except ServiceStartError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    if service.choice is not None and service.choice.backend == "off":
+        pytest.skip(f"no Kafka backend can run here: {service.choice.reason}")
+    try:
+        service.wait_ready()
+    except ServiceStartError as exc:
+        service.stop()
+        pytest.fail(f"Kafka ({service.health()['backend']}) did not start: {exc}", pytrace=False)
+    return service
 
 
 @pytest.fixture(scope="session")
@@ -53,25 +75,26 @@ def kafka_service(request: pytest.FixtureRequest) -> Iterator[KafkaService]:
 
     endpoint = cloudtwin_option(request.config, "endpoint")
     backend = cloudtwin_option(request.config, "kafka")
-    try:
-        if endpoint:
-            backend = f"external={running_emulator_bootstrap(endpoint)}"
-        # CLOUDTWIN_* variables still apply (jar cache, start timeout, Redpanda image).
-        service = KafkaService(Settings.resolve({"kafka": backend, "kafka_port": 0}))
-        service.start()
-    except ServiceStartError as exc:
-        pytest.fail(str(exc), pytrace=False)
-    if service.choice is not None and service.choice.backend == "off":
-        pytest.skip(f"no Kafka backend can run here: {service.choice.reason}")
-    if not endpoint:
-        # Owned by the session's emulator from here on: its health, reset, MSK and stop include it.
-        request.getfixturevalue("cloudtwin").services["kafka"] = service
-    try:
-        service.wait_ready()
-    except ServiceStartError as exc:
+    if endpoint:
+        try:
+            service = started_service(f"external={running_emulator_bootstrap(endpoint)}")
+        except ServiceStartError as exc:
+            pytest.fail(str(exc), pytrace=False)
+        yield service
         service.stop()
-        pytest.fail(f"Kafka ({service.choice.backend if service.choice else backend}) did not start: {exc}")
+        return
+    shared = SharedBroker.for_xdist_run()
+    owned = None
+    if shared is None:
+        service = started_service(backend)
+    else:
+        bootstrap, owned = shared.join(lambda: started_service(backend))
+        service = owned or started_service(f"external={bootstrap}")
+    # Owned by the session's emulator from here on: its health, reset, MSK and stop include it.
+    request.getfixturevalue("cloudtwin").services["kafka"] = service
     yield service
+    if shared is not None:
+        shared.leave(owner=owned is not None)
     service.stop()
 
 

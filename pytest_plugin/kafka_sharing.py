@@ -1,0 +1,77 @@
+"""One Kafka broker for all pytest-xdist workers of a run: the first worker starts it, the rest join.
+
+A broker dies with the process that started it, so the starting worker holds on to it at the end
+of its session until every other worker that joined has left.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from emulator.kafka.service import KafkaService
+
+WAIT_FOR_WORKERS_SECONDS = 1800.0
+
+
+class SharedBroker:
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.bootstrap_file = directory / "bootstrap"
+        self.member = directory / "members" / str(os.getpid())
+
+    @classmethod
+    def for_xdist_run(cls) -> SharedBroker | None:
+        """The run's shared broker when this session is an xdist worker, else None."""
+        run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+        if not run or not os.environ.get("PYTEST_XDIST_WORKER"):
+            return None
+        return cls(Path(tempfile.gettempdir()) / f"cloudtwin-kafka-{run}")
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        (self.directory / "members").mkdir(parents=True, exist_ok=True)
+        with open(self.directory / "lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            yield
+
+    def join(self, start: Callable[[], KafkaService]) -> tuple[str | None, KafkaService | None]:
+        """(bootstrap of the running shared broker, None), or (None, the broker this worker started)."""
+        with self._locked():
+            if self.bootstrap_file.exists():
+                self.member.touch()
+                return self.bootstrap_file.read_text(), None
+            service = start()
+            self.bootstrap_file.write_text(service.wait_ready())
+            self.member.touch()
+            return None, service
+
+    def leave(self, owner: bool) -> None:
+        """Leave the run; the owner first waits for every other live member to leave."""
+        self.member.unlink(missing_ok=True)
+        if not owner:
+            return
+        deadline = time.monotonic() + WAIT_FOR_WORKERS_SECONDS
+        while time.monotonic() < deadline:
+            with self._locked():
+                if not self._live_members():
+                    self.bootstrap_file.unlink(missing_ok=True)  # latecomers start their own
+                    return
+            time.sleep(0.2)
+
+    def _live_members(self) -> list[Path]:
+        live = []
+        for member in (self.directory / "members").iterdir():
+            try:
+                os.kill(int(member.name), 0)
+                live.append(member)
+            except ProcessLookupError:
+                member.unlink(missing_ok=True)  # a worker that crashed never left
+            except (PermissionError, ValueError):
+                live.append(member)
+        return live
