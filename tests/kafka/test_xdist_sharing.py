@@ -15,10 +15,11 @@ from emulator.kafka import probes
 java = probes.java_runtime()
 
 WORKER_TEST = """
-def test_report_the_broker(kafka_service, kafka_topic, tmp_path_factory):
-    import os
-    from pathlib import Path
+import os
+from pathlib import Path
 
+
+def test_report_the_broker(kafka_service, kafka_topic):
     health = kafka_service.health()
     Path(os.environ["REPORT"]).write_text(f"{health['backend']} {health['bootstrap']} {kafka_topic}")
 """
