@@ -12,7 +12,6 @@ import hashlib
 import json
 import threading
 import time
-import uuid
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -22,11 +21,14 @@ from emulator.sqs import batch, errors
 from emulator.sqs.message import (
     Message,
     MessageAttributeValue,
+    MessageState,
     filter_message_attributes,
+    message_size,
     moved_copy,
     validate_attributes,
     validate_body,
 )
+from emulator.sqs.message_ids import MessageIds
 from emulator.sqs.move_tasks import MoveTask, MoveTasks
 from emulator.sqs.naming import (
     RequestContext,
@@ -124,6 +126,7 @@ class SqsBackend:
         self._dedup: dict[Queue, tuple[dict, deque]] = {}
         self._attempts: dict[Queue, dict[str, _ReceiveAttempt]] = {}
         self.move_tasks = MoveTasks()
+        self._message_ids = MessageIds()
         self._remove_listener = clock.on_move(self._wake_all)
 
     # -- queues ------------------------------------------------------------------------
@@ -257,7 +260,7 @@ class SqsBackend:
         batch.validate_entry_ids([entry.id for entry in entries])
         with self._lock:
             queue = self._queue(ctx, url)
-            total = sum(_entry_size(entry) for entry in entries)
+            total = sum(message_size(entry.body, entry.message_attributes) for entry in entries)
             batch.validate_total_size(total)
             now = self.clock.now()
             done: list[tuple[str, SendResult]] = []
@@ -308,6 +311,7 @@ class SqsBackend:
     def delete_message(self, ctx: RequestContext, url: str, receipt_handle: str | None) -> None:
         with self._lock:
             queue = self._queue(ctx, url)
+            queue.refresh(self.clock.now())
             self._delete(queue, receipt_handle)
 
     def delete_message_batch(
@@ -317,6 +321,7 @@ class SqsBackend:
         batch.validate_entry_ids([entry_id for entry_id, _ in entries])
         with self._lock:
             queue = self._queue(ctx, url)
+            queue.refresh(self.clock.now())
             done, failed = [], []
             for entry_id, handle in entries:
                 try:
@@ -331,6 +336,7 @@ class SqsBackend:
     ) -> None:
         with self._lock:
             queue = self._queue(ctx, url)
+            queue.refresh(self.clock.now())
             self._change_visibility(queue, receipt_handle, visibility_timeout)
 
     def change_message_visibility_batch(
@@ -340,6 +346,7 @@ class SqsBackend:
         batch.validate_entry_ids([entry[0] for entry in entries])
         with self._lock:
             queue = self._queue(ctx, url)
+            queue.refresh(self.clock.now())
             done, failed = [], []
             for entry_id, handle, timeout in entries:
                 try:
@@ -524,16 +531,14 @@ class SqsBackend:
         return max(timeout, 0.001)
 
     def _all_attributes(self, queue: Queue) -> dict[str, str]:
-        from emulator.sqs.queue import DELAYED, INFLIGHT, VISIBLE
-
         values = dict(queue.attributes)
         if queue.fifo:
             values["FifoQueue"] = "true"
         values.update(
             {
-                "ApproximateNumberOfMessages": str(queue.counts[VISIBLE]),
-                "ApproximateNumberOfMessagesNotVisible": str(queue.counts[INFLIGHT]),
-                "ApproximateNumberOfMessagesDelayed": str(queue.counts[DELAYED]),
+                "ApproximateNumberOfMessages": str(queue.counts[MessageState.VISIBLE]),
+                "ApproximateNumberOfMessagesNotVisible": str(queue.counts[MessageState.INFLIGHT]),
+                "ApproximateNumberOfMessagesDelayed": str(queue.counts[MessageState.DELAYED]),
                 "CreatedTimestamp": str(queue.created),
                 "LastModifiedTimestamp": str(queue.last_modified),
                 "QueueArn": queue.arn,
@@ -579,7 +584,7 @@ class SqsBackend:
                     f"Value {delay} for parameter DelaySeconds is invalid. Reason: The request include "
                     "parameter that is not valid for this queue type."
                 )
-        size = len(body.encode("utf-8")) + sum(v.size(n) for n, v in entry.message_attributes.items())
+        size = message_size(body, entry.message_attributes)
         if size > queue.max_message_size:
             raise errors.InvalidParameterValue(
                 "One or more parameters are invalid. Reason: Message must be shorter than "
@@ -610,8 +615,8 @@ class SqsBackend:
             )
         sequence = queue.next_sequence_number() if isinstance(queue, FifoQueue) else None
         message = Message(
-            str(uuid.uuid4()), body, dict(entry.message_attributes), entry.trace_header,
-            int(now * 1000), ctx.account, entry.group_id, dedup_id if queue.fifo else None, sequence,
+            self._message_ids.next(), body, dict(entry.message_attributes), entry.trace_header,
+            int(now * 1000), ctx.account, entry.group_id, dedup_id if queue.fifo else None, sequence, size,
         )  # fmt: skip
         queue.add(message, queue.delay_seconds if delay is None else delay, now)
         result = SendResult(message.id, message.md5_body, message.md5_attributes, message.md5_system, sequence)
@@ -649,7 +654,9 @@ class SqsBackend:
             if (
                 previous is not None
                 and previous.expires > now
-                and all(m.receipt_handle == handle and m.state.value == "inflight" for m, handle in previous.messages)
+                and all(
+                    m.receipt_handle == handle and m.state is MessageState.INFLIGHT for m, handle in previous.messages
+                )
             ):
                 return previous.messages
         timeout = queue.visibility_timeout if visibility_timeout is None else visibility_timeout
@@ -710,7 +717,6 @@ class SqsBackend:
         if not handle:
             raise errors.MissingParameter("The request must contain the parameter ReceiptHandle.")
         message_id = parse_receipt_handle(handle, queue.arn)
-        queue.refresh(self.clock.now())
         return message_id, queue.messages.get(message_id)
 
     def _delete(self, queue: Queue, handle: str | None) -> None:
@@ -721,7 +727,7 @@ class SqsBackend:
             if queue.fifo:
                 raise errors.ReceiptHandleIsInvalid(f'The receipt handle "{handle}" has expired.')
             return  # a stale handle: AWS documents success without deleting
-        if queue.fifo and message.state.value != "inflight":
+        if queue.fifo and message.state is not MessageState.INFLIGHT:
             raise errors.ReceiptHandleIsInvalid(f'The receipt handle "{handle}" has expired.')
         queue.remove(message)
         if queue.fifo:
@@ -737,7 +743,7 @@ class SqsBackend:
                 f"Value {handle} for parameter ReceiptHandle is invalid. Reason: Message does not exist "
                 "or is not available for visibility timeout change."
             )
-        if message.state.value != "inflight":
+        if message.state is not MessageState.INFLIGHT:
             raise errors.MessageNotInflight("Message is not in flight.")
         now = self.clock.now()
         if now + timeout > message.received_at + MAX_VISIBILITY_TIMEOUT:
@@ -810,11 +816,6 @@ def _validate_tags(tags: dict[str, str]) -> None:
             raise errors.InvalidParameterValue(
                 "Tag keys must be 1 to 128 characters and tag values at most 256 characters."
             )
-
-
-def _entry_size(entry: SendEntry) -> int:
-    body = (entry.body or "").encode("utf-8")
-    return len(body) + sum(v.size(n) for n, v in entry.message_attributes.items())
 
 
 def _failure(entry_id: str, exc: errors.SqsError) -> BatchFailure:

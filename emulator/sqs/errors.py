@@ -37,7 +37,7 @@ MissingParameter = _error("MissingParameter")
 InvalidMessageContents = _error("InvalidMessageContents")
 ReceiptHandleIsInvalid = _error("ReceiptHandleIsInvalid")
 MessageNotInflight = _error("MessageNotInflight", "AWS.SimpleQueueService.MessageNotInflight")
-PurgeQueueInProgress = _error("PurgeQueueInProgress", "AWS.SimpleQueueService.PurgeQueueInProgress")
+PurgeQueueInProgress = _error("PurgeQueueInProgress", "AWS.SimpleQueueService.PurgeQueueInProgress", status=403)
 TooManyEntriesInBatchRequest = _error(
     "TooManyEntriesInBatchRequest", "AWS.SimpleQueueService.TooManyEntriesInBatchRequest"
 )

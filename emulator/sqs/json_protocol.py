@@ -41,7 +41,7 @@ class JsonProtocol:
         except Exception:
             log.exception("SQS JSON request failed")
             return self._error(start_response, errors.SqsError("We encountered an internal error."), request_id)
-        body = json.dumps(output, default=_encode_value, ensure_ascii=False).encode("utf-8")
+        body = json.dumps(output, default=encode_json_value, ensure_ascii=False).encode("utf-8")
         start_response("200 OK", [("Content-Type", CONTENT_TYPE), ("x-amzn-RequestId", request_id)])
         return [body]
 
@@ -73,7 +73,7 @@ class JsonProtocol:
         return [body]
 
 
-def _encode_value(value):
+def encode_json_value(value):
     if isinstance(value, MessageAttributeValue):
         encoded = {"DataType": value.data_type}
         if value.binary_value is not None:

@@ -7,7 +7,7 @@ import re
 import struct
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from enum import Enum
+from enum import IntEnum
 
 from emulator.sqs import errors
 
@@ -35,11 +35,13 @@ class MessageAttributeValue:
         return len(name.encode()) + len(self.data_type.encode()) + len(value)
 
 
-class MessageState(Enum):
-    DELAYED = "delayed"
-    VISIBLE = "visible"
-    INFLIGHT = "inflight"
-    GONE = "gone"
+class MessageState(IntEnum):
+    """Where a message is in its life; the first three are counted per queue, by value."""
+
+    DELAYED = 0
+    VISIBLE = 1
+    INFLIGHT = 2
+    GONE = 3
 
 
 class Message:
@@ -63,6 +65,7 @@ class Message:
         group_id: str | None,
         dedup_id: str | None,
         sequence_number: str | None,
+        size: int | None = None,
     ) -> None:
         self.id = id
         self.body = body
@@ -80,7 +83,7 @@ class Message:
         self.group_id = group_id
         self.dedup_id = dedup_id
         self.sequence_number = sequence_number
-        self.size = message_size(body, attributes)
+        self.size = message_size(body, attributes) if size is None else size
         self.receive_count = 0
         self.first_receive_ms: int | None = None
         self.received_at = 0.0
@@ -112,8 +115,11 @@ def md5_of_attributes(attributes: dict[str, MessageAttributeValue]) -> str:
     return digest.hexdigest()
 
 
-def message_size(body: str, attributes: dict[str, MessageAttributeValue]) -> int:
-    return len(body.encode("utf-8")) + sum(value.size(name) for name, value in attributes.items())
+def message_size(body: str | None, attributes: dict[str, MessageAttributeValue]) -> int:
+    size = len(body.encode("utf-8")) if body else 0
+    if attributes:
+        size += sum(value.size(name) for name, value in attributes.items())
+    return size
 
 
 def validate_body(body: str | None) -> str:

@@ -7,6 +7,7 @@ import json
 import uuid
 from dataclasses import dataclass, field
 
+
 @dataclass
 class MoveTask:
     task_id: str

@@ -13,7 +13,7 @@ import json
 import re
 
 from emulator.sqs.errors import SqsError
-from emulator.sqs.json_protocol import _encode_value as encode_json_value
+from emulator.sqs.json_protocol import encode_json_value
 from emulator.sqs.message import MessageAttributeValue
 from emulator.sqs.query_names import LIST_ITEMS, MAP_ENTRIES
 

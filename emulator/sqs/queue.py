@@ -40,7 +40,7 @@ class Queue:
         self.last_modified = int(now)
         self.last_purge: float | None = None
         self.messages: OrderedDict[str, Message] = OrderedDict()
-        self.counts = {VISIBLE: 0, INFLIGHT: 0, DELAYED: 0}
+        self.counts = [0, 0, 0]
         self._timers: list[tuple[float, int, int, Message]] = []
         self._timer_seq = itertools.count()
         self.retention = 0
@@ -131,7 +131,7 @@ class Queue:
             message.version += 1
         self.messages.clear()
         self._timers.clear()
-        self.counts = {VISIBLE: 0, INFLIGHT: 0, DELAYED: 0}
+        self.counts = [0, 0, 0]
         self._clear_ready()
 
     def visible_messages(self) -> Iterator[Message]:
@@ -152,10 +152,10 @@ class Queue:
 
     def _set_state(self, message: Message, state: MessageState) -> None:
         counts = self.counts
-        if message.state in counts:
+        if message.state is not GONE:
             counts[message.state] -= 1
         message.state = state
-        if state in counts:
+        if state is not GONE:
             counts[state] += 1
 
     # -- what each kind of queue does differently ----------------------------------------

@@ -81,8 +81,10 @@ def _structure(shape: dict, raw: dict, path: str, numbers_as_text: bool, malform
         if kind is None or value is None:
             continue
         # Plain strings are most members of most requests: take them without a call.
-        params[member] = value if kind == STRING and type(value) is str else _value(
-            kind, value, f"{path}{member}", numbers_as_text, malformed
+        params[member] = (
+            value
+            if kind == STRING and type(value) is str
+            else _value(kind, value, f"{path}{member}", numbers_as_text, malformed)
         )
     return params
 

@@ -1,0 +1,202 @@
+"""SQS throughput of one boto3 client against cloudtwin, moto's server and a canned server.
+
+The canned server answers instantly with fixed responses, so its figure is what the client
+alone can do; "of canned" says how much of that the server leaves. Also measures receive
+latency with 1,000 vs 1,000,000 messages queued, and how soon `cloudtwin serve` answers.
+
+Run: python bench/sqs_bench.py [--seconds 5] [--deep 1000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+import boto3
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, timeout: float = 30) -> float:
+    start = time.perf_counter()
+    while time.perf_counter() - start < timeout:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return time.perf_counter() - start
+        except OSError:
+            time.sleep(0.01)
+    raise RuntimeError(f"nothing listens on {port} after {timeout}s")
+
+
+@contextmanager
+def server(command: list[str], port: int):
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    try:
+        wait_for_port(port)
+        yield
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def client(port: int):
+    return boto3.client(
+        "sqs",
+        endpoint_url=f"http://127.0.0.1:{port}",
+        region_name="us-east-1",
+        aws_access_key_id="bench",
+        aws_secret_access_key="bench",
+    )
+
+
+def rate(operation, seconds: float) -> float:
+    """Operations per second over about `seconds`, after a short warm-up."""
+    for _ in range(20):
+        operation()
+    count, start = 0, time.perf_counter()
+    while (elapsed := time.perf_counter() - start) < seconds:
+        for _ in range(20):
+            operation()
+        count += 20
+    return count / elapsed
+
+
+def measure(port: int, seconds: float) -> dict[str, float]:
+    sqs = client(port)
+    url = sqs.create_queue(QueueName="bench")["QueueUrl"]
+    entries = [{"Id": str(i), "MessageBody": "payload"} for i in range(10)]
+    results = {
+        "SendMessage": rate(lambda: sqs.send_message(QueueUrl=url, MessageBody="payload"), seconds),
+        "SendMessageBatch(10)": rate(lambda: sqs.send_message_batch(QueueUrl=url, Entries=entries), seconds),
+    }
+    # Keep the queue from running dry while receiving.
+    for _ in range(300):
+        sqs.send_message_batch(QueueUrl=url, Entries=entries)
+
+    def receive_and_delete() -> None:
+        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+        if messages:
+            sqs.delete_message_batch(
+                QueueUrl=url,
+                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)],
+            )
+
+    results["Receive(10)+DeleteBatch"] = rate(receive_and_delete, seconds)
+    return results
+
+
+def throughput_table(seconds: float) -> None:
+    ports = {name: free_port() for name in ("canned", "cloudtwin", "moto")}
+    commands = {
+        "canned": [sys.executable, str(HERE / "canned_server.py"), str(ports["canned"])],
+        "cloudtwin": [sys.executable, "-m", "emulator.cli", "serve", "--aws-port", str(ports["cloudtwin"]),
+                      "--redis-port", "-1", "--kafka", "off"],  # fmt: skip
+        "moto": [sys.executable, "-m", "moto.server", "-p", str(ports["moto"])],
+    }
+    figures = {}
+    for name, command in commands.items():
+        with server(command, ports[name]):
+            figures[name] = measure(ports[name], seconds)
+    print(f"\nThroughput, one boto3 client, ops/s ({seconds:g} s per figure)")
+    print(f"{'operation':<26}{'canned':>10}{'cloudtwin':>12}{'moto':>10}{'of canned':>12}{'vs moto':>10}")
+    for operation in figures["canned"]:
+        canned, ours, moto = (figures[n][operation] for n in ("canned", "cloudtwin", "moto"))
+        print(f"{operation:<26}{canned:>10.0f}{ours:>12.0f}{moto:>10.0f}{ours / canned:>11.0%}{ours / moto:>9.1f}x")
+
+
+def deep_queue_latency(depth: int, samples: int) -> None:
+    """Receive+delete latency with `depth` messages queued, filled through the core directly."""
+    sys.path.insert(0, str(ROOT))
+    from emulator.config import Settings
+    from emulator.process import Emulator
+    from emulator.sqs.backend import SendEntry
+    from emulator.sqs.naming import RequestContext
+
+    print(f"\nReceive(10)+DeleteBatch latency by queue depth ({samples} samples each)")
+    print(f"{'depth':>10}{'p50 ms':>10}{'p90 ms':>10}{'fill s':>10}")
+    results = {}
+    for size in (1000, depth):
+        with Emulator(Settings(aws_port=0, redis_port=-1, kafka="off")) as emulator:
+            sqs = client(emulator.services["aws"].server.port)
+            url = sqs.create_queue(QueueName="deep")["QueueUrl"]
+            backend = emulator.services["aws"].sqs
+            ctx = RequestContext("us-east-1", "000000000000", emulator.aws_endpoint)
+            start = time.perf_counter()
+            entries = [SendEntry(id=str(i), body="payload") for i in range(10)]
+            for _ in range(size // 10):
+                backend.send_message_batch(ctx, url, entries)
+            fill = time.perf_counter() - start
+            latencies = []
+            for _ in range(samples):
+                began = time.perf_counter()
+                messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+                sqs.delete_message_batch(
+                    QueueUrl=url,
+                    Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)],
+                )
+                latencies.append((time.perf_counter() - began) * 1000)
+            p50 = statistics.median(latencies)
+            results[size] = p50
+            p90 = statistics.quantiles(latencies, n=10)[-1]
+            print(f"{size:>10}{p50:>10.2f}{p90:>10.2f}{fill:>10.1f}")
+    print(f"ratio p50 at {depth:,} / at 1,000: {results[depth] / results[1000]:.2f}")
+
+
+def startup_time(runs: int) -> None:
+    """Seconds from spawning `cloudtwin serve` to its first answered request."""
+    times = []
+    for _ in range(runs):
+        port = free_port()
+        began = time.perf_counter()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "emulator.cli", "serve", "--aws-port", str(port), "--redis-port", "-1",
+             "--kafka", "off"],  # fmt: skip
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT,
+        )  # fmt: skip
+        try:
+            while True:
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/_cloudtwin/health", timeout=1):
+                        break
+                except OSError:
+                    time.sleep(0.005)
+            times.append(time.perf_counter() - began)
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+    print(f"\n`cloudtwin serve` first answer: median {statistics.median(times):.3f} s, max {max(times):.3f} s ({runs} runs)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=5.0, help="measuring time per throughput figure")
+    parser.add_argument("--deep", type=int, default=1_000_000, help="queue depth for the latency comparison")
+    parser.add_argument("--samples", type=int, default=300, help="receives per latency figure")
+    parser.add_argument("--only", choices=["throughput", "depth", "startup"], help="run one part")
+    args = parser.parse_args()
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores")
+    if args.only in (None, "startup"):
+        startup_time(10)
+    if args.only in (None, "throughput"):
+        throughput_table(args.seconds)
+    if args.only in (None, "depth"):
+        deep_queue_latency(args.deep, args.samples)
+
+
+if __name__ == "__main__":
+    main()
