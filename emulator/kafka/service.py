@@ -109,7 +109,8 @@ class KafkaService:
         try:
             self.broker.start()
             with self._lock:
-                if self._stopping.is_set():
+                if self._stopping.is_set():  # stop() ran while the broker was launching
+                    self.broker.stop()
                     return
             bootstrap = self.broker.bootstrap
             assert bootstrap is not None
@@ -169,6 +170,7 @@ class KafkaService:
             self._thread = None
         if self.state != "off":
             self.state = "stopped"
+        self._settled.set()  # anyone still waiting for readiness learns it will not come
 
     def health(self) -> dict:
         choice = self.choice
@@ -187,8 +189,8 @@ class KafkaService:
         return report
 
     def reset(self) -> None:
-        """Delete every non-internal topic and consumer group; a broker still starting has none."""
-        if self.admin is not None:
+        """Delete every non-internal topic and consumer group; a broker still starting, or gone, has none."""
+        if self.admin is not None and self.state == "ready":
             self.admin.reset()
 
     def banner(self) -> str:
