@@ -60,6 +60,8 @@ JVM_OPTIONS = [
 ]
 LOG_TAIL_LINES = 8
 STOP_SECONDS = 20.0
+# A JVM ends with 128 + 15 when SIGTERM ran its shutdown hooks; the guard passes the code on.
+CLEAN_EXIT_CODES = (0, 143)
 
 
 class JvmBroker:
@@ -166,11 +168,15 @@ class JvmBroker:
         self._pending_archive = archive.with_name(f"{archive.name}.{os.getpid()}-{self.port}.partial")
         return [f"-XX:ArchiveClassesAtExit={self._pending_archive}"]
 
-    def _keep_class_archive(self) -> None:
-        """Publish the archive the stopped JVM wrote; a damaged one is only ever ignored by the JVM."""
+    def _keep_class_archive(self, exit_code: int | None) -> None:
+        """Publish the archive a JVM wrote on a clean exit; one cut short by a kill is dropped."""
         pending, self._pending_archive = self._pending_archive, None
-        if pending is not None and pending.exists():
+        if pending is None or not pending.exists():
+            return
+        if exit_code in CLEAN_EXIT_CODES:
             os.replace(pending, pending.with_name(pending.name.split(".jsa.")[0] + ".jsa"))
+        else:
+            pending.unlink(missing_ok=True)
 
     def _launch(self, config: Path) -> None:
         assert self.log_path is not None
@@ -204,7 +210,7 @@ class JvmBroker:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-            self._keep_class_archive()
+            self._keep_class_archive(self.process.returncode)
             if self.process.stdout is not None:
                 self.process.stdout.close()
             self.process = None
