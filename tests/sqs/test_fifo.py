@@ -150,3 +150,14 @@ def test_invalid_group_ids(sqs, new_queue, group):
             QueueUrl=new_queue(fifo=True), MessageBody="x", MessageGroupId=group, MessageDeduplicationId="d"
         )
     assert error_code(excinfo) in ("InvalidParameterValue", "MissingParameter")
+
+
+def test_group_stays_locked_while_any_of_its_messages_is_in_flight(sqs, new_queue):
+    url = new_queue(fifo=True)
+    send(sqs, url, "m1")
+    send(sqs, url, "m2")
+    first, second = receive(sqs, url, MaxNumberOfMessages=10)
+    sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=first["ReceiptHandle"], VisibilityTimeout=0)
+    assert receive(sqs, url, MaxNumberOfMessages=10) == []
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=second["ReceiptHandle"])
+    assert [m["Body"] for m in receive(sqs, url)] == ["m1"]
