@@ -1,0 +1,39 @@
+"""The emulator started from Python: ephemeral ports, and nothing left behind after stop()."""
+
+from __future__ import annotations
+
+import socket
+import threading
+
+import boto3
+
+from emulator.config import Settings
+from emulator.process import Emulator
+
+
+def test_start_use_stop_leaves_no_thread_or_socket():
+    threads_before = set(threading.enumerate())
+    emulator = Emulator(Settings(aws_port=0, redis_port=-1, kafka="off")).start()
+    server = emulator.services["aws"].server
+    host, port = server.host, server.port
+    sqs = boto3.client(
+        "sqs", endpoint_url=emulator.aws_endpoint, region_name="us-east-1",
+        aws_access_key_id="x", aws_secret_access_key="x",
+    )  # fmt: skip
+    url = sqs.create_queue(QueueName="inprocess")["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="x")
+    assert emulator.health()["aws"]["sqs"]["queues"] == 1
+    emulator.stop()
+    sqs.close()
+    leftover = [t for t in set(threading.enumerate()) - threads_before if t.is_alive()]
+    assert leftover == []
+    # The port is free again: binding it succeeds.
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind((host, port))
+
+
+def test_two_emulators_side_by_side_on_ephemeral_ports():
+    with Emulator(Settings(aws_port=0, redis_port=-1, kafka="off")) as first:
+        with Emulator(Settings(aws_port=0, redis_port=-1, kafka="off")) as second:
+            assert first.aws_endpoint != second.aws_endpoint
