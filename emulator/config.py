@@ -35,7 +35,7 @@ class Settings:
     kafka_cache_dir: str = _setting("", "where the JVM backend caches Kafka's jars (default ~/.cache/cloudtwin/kafka)")
     kafka_start_timeout: float = _setting(180.0, "seconds a managed Kafka broker may take to become ready")
     redpanda_image: str = _setting(
-        "docker.redpanda.com/redpandadata/redpanda:v25.1.1", "image the redpanda Kafka backend runs"
+        "docker.redpanda.com/redpandadata/redpanda:v25.3.9", "image the redpanda Kafka backend runs"
     )
 
     @classmethod
