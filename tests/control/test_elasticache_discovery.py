@@ -38,9 +38,7 @@ def test_a_cache_cluster_node_is_the_live_redis(elasticache, emulator_with_redis
         CacheClusterId="sessions", Engine="redis", CacheNodeType="cache.t3.micro", NumCacheNodes=1
     )
 
-    [cluster] = elasticache.describe_cache_clusters(CacheClusterId="sessions", ShowCacheNodeInfo=True)[
-        "CacheClusters"
-    ]
+    [cluster] = elasticache.describe_cache_clusters(CacheClusterId="sessions", ShowCacheNodeInfo=True)["CacheClusters"]
     [node] = cluster["CacheNodes"]
 
     assert node["Endpoint"] == {"Address": "127.0.0.1", "Port": redis_port(emulator_with_redis)}

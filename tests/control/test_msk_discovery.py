@@ -6,6 +6,9 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from emulator.config import Settings
+from emulator.process import Emulator
+
 
 @pytest.fixture
 def msk(aws_endpoint_url, kafka_bootstrap):
@@ -43,16 +46,17 @@ def test_a_provisioned_cluster_is_active_and_leads_to_the_live_broker(msk, kafka
     producer.send(kafka_topic, b"found through MSK")
     producer.flush()
     producer.close()
-    consumer = KafkaConsumer(kafka_topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
-                             consumer_timeout_ms=20_000)
+    consumer = KafkaConsumer(
+        kafka_topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", consumer_timeout_ms=20_000
+    )
     assert next(iter(consumer)).value == b"found through MSK"
     consumer.close()
 
 
 def test_a_serverless_v2_cluster_is_active_and_has_the_live_brokers(msk, kafka_bootstrap):
-    arn = msk.create_cluster_v2(
-        ClusterName="events", Serverless={"VpcConfigs": [{"SubnetIds": ["subnet-a"]}]}
-    )["ClusterArn"]
+    arn = msk.create_cluster_v2(ClusterName="events", Serverless={"VpcConfigs": [{"SubnetIds": ["subnet-a"]}]})[
+        "ClusterArn"
+    ]
 
     assert msk.describe_cluster_v2(ClusterArn=arn)["ClusterInfo"]["State"] == "ACTIVE"
     assert msk.get_bootstrap_brokers(ClusterArn=arn)["BootstrapBrokerString"] == kafka_bootstrap
@@ -65,3 +69,23 @@ def test_brokers_of_an_unknown_cluster_are_not_found(msk):
         msk.get_bootstrap_brokers(ClusterArn=arn)
 
     assert caught.value.response["Error"]["Code"] == "NotFoundException"
+
+
+def test_without_kafka_the_brokers_request_says_how_to_get_one():
+    with Emulator(Settings(aws_port=0, redis_port=-1, kafka="off")) as emulator:
+        msk = boto3.client(
+            "kafka",
+            endpoint_url=emulator.aws_endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+        )
+        arn = msk.create_cluster_v2(ClusterName="no-broker", Serverless={"VpcConfigs": [{"SubnetIds": ["s"]}]})[
+            "ClusterArn"
+        ]
+
+        with pytest.raises(ClientError) as caught:
+            msk.get_bootstrap_brokers(ClusterArn=arn)
+
+    assert caught.value.response["Error"]["Code"] == "BadRequestException"
+    assert "--kafka auto" in caught.value.response["Error"]["Message"]
