@@ -13,7 +13,8 @@ from fakeredis._socket import FakeSocket
 from emulator.redis.commands.config import ConfigCommands
 from emulator.redis.commands.connection import ConnectionCommands
 from emulator.redis.commands.info import InfoCommands
-from emulator.redis.engine import REDIS_VERSION
+from emulator.redis.commands.lists import ListCommands
+from emulator.redis.engine import EVENT_CLASSES, REDIS_VERSION
 from emulator.redis.protocol import Push
 
 if TYPE_CHECKING:
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from emulator.redis.engine import RedisEngine
 
 
-class EngineSocket(ConnectionCommands, ConfigCommands, InfoCommands, FakeSocket):
+class EngineSocket(ConnectionCommands, ConfigCommands, InfoCommands, ListCommands, FakeSocket):
     """fakeredis runs the commands; replies, pub/sub messages and blocking go to the connection."""
 
     engine_version = REDIS_VERSION
@@ -46,9 +47,13 @@ class EngineSocket(ConnectionCommands, ConfigCommands, InfoCommands, FakeSocket)
         return result
 
     def _keyspace_notifications(self, command_items: list[CommandItem], event: bytes) -> None:
-        # A real server publishes keyspace events only when notify-keyspace-events asks for them.
-        if self.engine.keyspace_events_enabled():
-            super()._keyspace_notifications(command_items, event)
+        # A real server publishes keyspace events only for the classes notify-keyspace-events names.
+        if not self.engine.keyspace_events_enabled():
+            return
+        event_class = EVENT_CLASSES.get(event, "g")
+        for item in command_items:
+            if item.is_modified:
+                self.engine.notify_keyspace(self._db_num, event, item.key, event_class)
 
     def _blocking(
         self, timeout: float | None, func: Callable[[bool], Any], shape: Callable[[Any], Any] | None = None

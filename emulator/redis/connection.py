@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 import ssl
 from collections import deque
@@ -18,6 +19,8 @@ from emulator.redis.protocol import ProtocolError, RequestReader, encode, error
 
 if TYPE_CHECKING:
     from emulator.redis.server import RespServer
+
+log = logging.getLogger(__name__)
 
 OOM = "OOM command not allowed when used memory > 'maxmemory'."
 READ_SIZE = 256 * 1024
@@ -171,6 +174,13 @@ class ClientConnection:
             self.execute(self.pending.popleft())
 
     def execute(self, args: list[bytes]) -> None:
+        try:
+            self._execute(args)
+        except Exception as exc:  # a bug here must cost one reply, not the connection or the loop
+            log.exception("redis command %r failed", args[:1])
+            self._write(error(f"ERR internal error in cloudtwin's Redis server: {type(exc).__name__}: {exc}"))
+
+    def _execute(self, args: list[bytes]) -> None:
         engine = self.engine
         engine.stats.total_commands_processed += 1
         name = command_name(args)

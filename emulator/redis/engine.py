@@ -27,16 +27,24 @@ REDIS_VERSION = "7.0.0"
 DATABASES = 16
 
 
-def _command_flags() -> tuple[frozenset[bytes], frozenset[bytes]]:
-    """Read-only and deny-on-OOM commands, from the command table fakeredis ships."""
+# notify-keyspace-events class of each command family: $ strings, l lists, s sets, h hashes, z sorted sets, t streams.
+_CATEGORY_CLASSES = {"@string": "$", "@list": "l", "@set": "s", "@hash": "h", "@sortedset": "z", "@stream": "t"}
+
+
+def _command_table() -> tuple[frozenset[bytes], frozenset[bytes], dict[bytes, str]]:
+    """Read-only and deny-on-OOM commands, and each command's event class, from the table fakeredis ships."""
     with open(os.path.join(os.path.dirname(fakeredis.__file__), "commands.json")) as table:
         commands = json.load(table)
     readonly = frozenset(name.encode() for name, info in commands.items() if "readonly" in info[2])
     denyoom = frozenset(name.encode() for name, info in commands.items() if "denyoom" in info[2])
-    return readonly, denyoom
+    classes = {}
+    for name, info in commands.items():
+        found = [_CATEGORY_CLASSES[category] for category in info[6] if category in _CATEGORY_CLASSES]
+        classes[name.encode()] = found[0] if found else "g"
+    return readonly, denyoom, classes
 
 
-READONLY_COMMANDS, DENYOOM_COMMANDS = _command_flags()
+READONLY_COMMANDS, DENYOOM_COMMANDS, EVENT_CLASSES = _command_table()
 
 
 @dataclass
@@ -116,9 +124,10 @@ class RedisEngine:
         if not self.maxmemory:
             return True
         policy = self.config["maxmemory-policy"]
-        while self.used_memory() > self.maxmemory:
-            if policy == "noeviction" or not self._evict_one(policy):
-                return False
+        with self.server.lock:
+            while self.used_memory() > self.maxmemory:
+                if policy == "noeviction" or not self._evict_one(policy):
+                    return False
         return True
 
     def _evict_one(self, policy: str) -> bool:
@@ -185,7 +194,8 @@ class RedisEngine:
 
     def notify_keyspace(self, db_index: int, event: bytes, key: bytes, flag: str) -> None:
         flags = self.config["notify-keyspace-events"]
-        if flag not in flags and "A" not in flags:
+        # 'A' stands for every class but key-miss (m) and new-key (n).
+        if flag not in flags and not ("A" in flags and flag in "g$lshzxet"):
             return
         if "K" in flags:
             self.publish(b"__keyspace@%d__:%s" % (db_index, key), event)

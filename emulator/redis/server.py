@@ -111,13 +111,17 @@ class RespServer:
                 elif target is self._wake_reader:
                     self._drain_wakeups()
                 else:
-                    if mask & selectors.EVENT_READ:
-                        target.on_readable()
-                    if mask & selectors.EVENT_WRITE and not target.closed:
-                        if target.handshaking:
-                            target.handshake()
-                        else:
-                            target.flush()
+                    try:
+                        if mask & selectors.EVENT_READ:
+                            target.on_readable()
+                        if mask & selectors.EVENT_WRITE and not target.closed:
+                            if target.handshaking:
+                                target.handshake()
+                            else:
+                                target.flush()
+                    except Exception:  # one client's failure must not stop the others
+                        log.exception("redis connection failed; closing it")
+                        self.discard(target)
             try:
                 self._after_events()
                 now = clock.now()

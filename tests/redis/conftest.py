@@ -11,6 +11,8 @@ from types import SimpleNamespace
 
 import pytest
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from emulator.clock import clock
 from emulator.config import Settings
@@ -52,7 +54,7 @@ def real_redis_port() -> Iterator[int]:
 
 @pytest.fixture
 def real_redis(real_redis_port: int) -> Iterator[redis.Redis]:
-    client = redis.Redis(port=real_redis_port, protocol=2)
+    client = redis.Redis(port=real_redis_port, protocol=2, retry=Retry(NoBackoff(), 0))
     client.flushall()
     client.config_set("notify-keyspace-events", "")
     yield client
@@ -61,7 +63,7 @@ def real_redis(real_redis_port: int) -> Iterator[redis.Redis]:
 
 @pytest.fixture
 def twin(redis_client_factory) -> redis.Redis:
-    client = redis_client_factory(protocol=2)
+    client = redis_client_factory(protocol=2, retry=Retry(NoBackoff(), 0))
     client.flushall()
     client.config_set("notify-keyspace-events", "")
     client.config_set("maxmemory", "0")

@@ -64,7 +64,7 @@ class ConnectionCommands(ServerCommandsBase):
                 raise SimpleError(f"ERR Syntax error in HELLO option '{args[i].decode(errors='replace')}'")
         if not self.connection.authenticated:
             raise SimpleError(
-                "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> "
+                "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO "
                 "AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol "
                 "version at the same time"
             )

@@ -1,0 +1,162 @@
+"""Blocking commands woken by other clients, transactions across clients, and pub/sub delivery."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+import redis
+
+
+def in_background(call) -> tuple[threading.Thread, list]:
+    result: list = []
+    thread = threading.Thread(target=lambda: result.append(call()), daemon=True)
+    thread.start()
+    return thread, result
+
+
+def next_messages(pubsub, count: int) -> list[dict]:
+    """The next `count` published messages, skipping subscribe confirmations."""
+    messages: list[dict] = []
+    deadline = time.monotonic() + 5
+    while len(messages) < count and time.monotonic() < deadline:
+        message = pubsub.get_message(timeout=1)
+        if message is not None:
+            messages.append(message)
+    return messages
+
+
+def wait_until_blocked(client: redis.Redis, count: int = 1) -> None:
+    deadline = time.monotonic() + 5
+    while int(client.info("clients")["blocked_clients"]) < count:
+        assert time.monotonic() < deadline, "the client never blocked"
+        time.sleep(0.005)
+
+
+@pytest.mark.parametrize(
+    ("block", "wake", "expected"),
+    [
+        (lambda r: r.blpop("q", timeout=5), lambda r: r.rpush("q", "a"), (b"q", b"a")),
+        (lambda r: r.brpop(["x", "q"], timeout=5), lambda r: r.rpush("q", "b"), (b"q", b"b")),
+        (lambda r: r.blmove("q", "dst", 5, "LEFT", "RIGHT"), lambda r: r.rpush("q", "c"), b"c"),
+        (lambda r: r.bzpopmin("z", timeout=5), lambda r: r.zadd("z", {"m": 2}), (b"z", b"m", 2.0)),
+        (
+            lambda r: r.xread({"s": "$"}, block=5000),
+            lambda r: r.xadd("s", {"f": "v"}, id="5-1"),
+            [[b"s", [(b"5-1", {b"f": b"v"})]]],
+        ),
+    ],
+)
+def test_blocking_commands_are_woken_by_another_client(redis_client_factory, block, wake, expected) -> None:
+    waiter, other = redis_client_factory(protocol=2), redis_client_factory(protocol=2)
+    other.flushall()
+    thread, result = in_background(lambda: block(waiter))
+    wait_until_blocked(other)
+    wake(other)
+    thread.join(5)
+    assert result == [expected]
+
+
+def test_xreadgroup_block_is_woken(redis_client_factory) -> None:
+    waiter, other = redis_client_factory(), redis_client_factory()
+    other.flushall()
+    other.xgroup_create("s", "g", id="$", mkstream=True)
+    thread, result = in_background(lambda: waiter.xreadgroup("g", "c", {"s": ">"}, block=5000))
+    wait_until_blocked(other)
+    other.xadd("s", {"k": "v"}, id="7-1")
+    thread.join(5)
+    assert result == [[[b"s", [(b"7-1", {b"k": b"v"})]]]]
+
+
+def test_the_longest_waiting_client_is_served_first(redis_client_factory) -> None:
+    first, second, pusher = redis_client_factory(), redis_client_factory(), redis_client_factory()
+    pusher.flushall()
+    t1, r1 = in_background(lambda: first.blpop("q", timeout=5))
+    wait_until_blocked(pusher, 1)
+    t2, r2 = in_background(lambda: second.blpop("q", timeout=5))
+    wait_until_blocked(pusher, 2)
+    pusher.rpush("q", "one", "two")
+    t1.join(5), t2.join(5)
+    assert (r1, r2) == ([(b"q", b"one")], [(b"q", b"two")])
+
+
+def test_a_blocking_timeout_follows_the_emulator_clock(redis_client_factory, cloudtwin_clock) -> None:
+    waiter, other = redis_client_factory(), redis_client_factory()
+    other.flushall()
+    cloudtwin_clock.freeze()
+    thread, result = in_background(lambda: waiter.blpop("q", timeout=30))
+    wait_until_blocked(other)
+    cloudtwin_clock.advance(31)
+    thread.join(5)
+    assert result == [None]
+
+
+def test_a_pipeline_behind_a_blocked_command_runs_after_it(redis_client_factory) -> None:
+    waiter, other = redis_client_factory(), redis_client_factory()
+    other.flushall()
+    pipe = waiter.pipeline(transaction=False)
+    pipe.blpop("q", timeout=5).get("after")
+    thread, result = in_background(pipe.execute)
+    wait_until_blocked(other)
+    other.set("after", "set-later")
+    other.rpush("q", "v")
+    thread.join(5)
+    assert result == [[(b"q", b"v"), b"set-later"]]
+
+
+def test_watch_aborts_when_another_client_writes(redis_client_factory) -> None:
+    mine, theirs = redis_client_factory(), redis_client_factory()
+    mine.flushall()
+    mine.set("balance", 10)
+    pipe = mine.pipeline(transaction=True)
+    pipe.watch("balance")
+    theirs.set("balance", 99)
+    pipe.multi()
+    pipe.set("balance", 0)
+    with pytest.raises(redis.WatchError):
+        pipe.execute()
+    assert mine.get("balance") == b"99"
+
+
+def test_pubsub_and_pattern_pubsub_deliver_in_resp2_and_resp3(redis_client_factory) -> None:
+    publisher = redis_client_factory()
+    for protocol in (2, 3):
+        subscriber = redis_client_factory(protocol=protocol).pubsub(ignore_subscribe_messages=True)
+        subscriber.subscribe("news")
+        subscriber.psubscribe("n*")
+        assert publisher.publish("news", f"hello{protocol}") == 2
+        messages = next_messages(subscriber, 2)
+        assert {(m["type"], m["channel"], m["data"]) for m in messages} == {
+            ("message", b"news", f"hello{protocol}".encode()),
+            ("pmessage", b"news", f"hello{protocol}".encode()),
+        }
+        subscriber.close()
+
+
+def test_commands_outside_pubsub_context_are_refused_while_subscribed(redis_client_factory) -> None:
+    client = redis_client_factory(protocol=2)
+    connection = client.connection_pool.get_connection()
+    connection.send_command("SUBSCRIBE", "c")
+    assert connection.read_response() == [b"subscribe", b"c", 1]
+    connection.send_command("GET", "x")
+    with pytest.raises(redis.ResponseError, match="only .*allowed in this context"):
+        connection.read_response()
+    connection.disconnect()
+
+
+def test_pubsub_delivery_is_sub_millisecond_at_the_median(redis_client_factory) -> None:
+    publisher = redis_client_factory()
+    subscriber = redis_client_factory().pubsub(ignore_subscribe_messages=True)
+    subscriber.subscribe("lat")
+    publisher.publish("lat", "warm-up")
+    assert next_messages(subscriber, 1)[0]["data"] == b"warm-up"
+    delays = []
+    for _ in range(200):
+        sent = time.perf_counter()
+        publisher.publish("lat", "x")
+        assert subscriber.get_message(timeout=2) is not None
+        delays.append(time.perf_counter() - sent)
+    delays.sort()
+    # Generous bound: publish round trip plus delivery; a 10 ms polling server fails it.
+    assert delays[len(delays) // 2] < 0.005

@@ -1,0 +1,200 @@
+"""ElastiCache behaviour: AUTH and ACL users, TLS, maxmemory and eviction, INFO, CONFIG, admin reset and health."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import urllib.request
+
+import pytest
+import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+# Authentication failures are connection errors to redis-py, which it would retry with backoff.
+NO_RETRY = {"retry": Retry(NoBackoff(), 0)}
+
+
+def test_requirepass_needs_auth(start_twin) -> None:
+    service = start_twin(redis_password="s3cret")
+    anonymous = redis.Redis(port=service.port, **NO_RETRY)
+    with pytest.raises(redis.AuthenticationError):
+        anonymous.get("k")
+    with pytest.raises(redis.AuthenticationError):
+        redis.Redis(port=service.port, password="wrong", **NO_RETRY).ping()
+    client = redis.Redis(port=service.port, password="s3cret")
+    assert client.set("k", "v") is True
+    assert client.execute_command("HELLO", "3", "AUTH", "default", "s3cret")[b"proto"] == 3
+
+
+def test_noauth_reply_matches_redis_server(start_twin, real_redis) -> None:
+    service = start_twin(redis_password="pw")
+    real_redis.config_set("requirepass", "pw")
+    try:
+        replies = []
+        for port in (service.port, real_redis.connection_pool.connection_kwargs["port"]):
+            client = redis.Redis(port=port, **NO_RETRY)
+            for call in (lambda c=client: c.get("k"), lambda c=client: c.execute_command("HELLO", "3")):
+                try:
+                    call()
+                except redis.RedisError as exc:
+                    replies.append((port == service.port, str(exc)))
+        assert [text for _, text in replies[:2]] == [text for _, text in replies[2:]]
+    finally:
+        redis.Redis(port=real_redis.connection_pool.connection_kwargs["port"], password="pw").config_set(
+            "requirepass", ""
+        )
+
+
+def test_config_set_requirepass_and_acl_users(start_twin) -> None:
+    service = start_twin()
+    admin = redis.Redis(port=service.port, **NO_RETRY)
+    assert admin.acl_setuser("reader", enabled=True, passwords=["+readpw"], keys=["*"], commands=["+get"])
+    assert admin.config_set("requirepass", "adminpw") is True
+    reader = redis.Redis(port=service.port, username="reader", password="readpw")
+    assert reader.get("k") is None
+    with pytest.raises(redis.exceptions.NoPermissionError):
+        reader.set("k", "v")
+    with pytest.raises(redis.AuthenticationError):
+        redis.Redis(port=service.port, **NO_RETRY).ping()
+
+
+@pytest.fixture
+def certificate(tmp_path):
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed: cannot make a test certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return str(cert), str(key)
+
+
+def test_tls_in_transit_encryption(start_twin, certificate) -> None:
+    cert, key = certificate
+    service = start_twin(redis_tls_cert=cert, redis_tls_key=key)
+    assert service.endpoint.startswith("rediss://")
+    client = redis.Redis(port=service.port, ssl=True, ssl_cert_reqs=None)
+    pipe = client.pipeline()
+    for i in range(200):
+        pipe.set(f"k{i}", "x" * 1000)
+    assert all(pipe.execute())
+    assert client.get("k199") == b"x" * 1000
+    with pytest.raises(redis.ConnectionError):
+        redis.Redis(port=service.port, socket_timeout=2).ping()
+
+
+def test_noeviction_replies_oom(start_twin) -> None:
+    service = start_twin(redis_maxmemory="2mb")
+    client = redis.Redis(port=service.port, **NO_RETRY)
+    with pytest.raises(redis.exceptions.OutOfMemoryError, match="command not allowed when used memory"):
+        for i in range(10_000):
+            client.set(f"key:{i}", "x" * 1000)
+    assert client.get("key:0") == b"x" * 1000
+    assert client.delete("key:0") == 1
+
+
+@pytest.mark.parametrize(
+    "policy",
+    ["allkeys-lru", "allkeys-lfu", "allkeys-random", "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl"],
+)
+def test_every_eviction_policy_keeps_memory_under_maxmemory(start_twin, policy: str) -> None:
+    service = start_twin(redis_maxmemory="3mb", redis_maxmemory_policy=policy)
+    client = redis.Redis(port=service.port, **NO_RETRY)
+    volatile = policy.startswith("volatile")
+    for i in range(5000):
+        client.set(f"key:{i}", "x" * 1000, ex=1000 + i if volatile else None)
+    info = client.info()
+    assert info["evicted_keys"] > 0
+    assert info["used_memory"] <= 3 * 1024 * 1024 + 4096
+    assert info["maxmemory_policy"] == policy
+    assert client.dbsize() < 5000
+
+
+def test_lru_evicts_the_least_recently_used(start_twin) -> None:
+    service = start_twin(redis_maxmemory="2mb", redis_maxmemory_policy="allkeys-lru")
+    client = redis.Redis(port=service.port, **NO_RETRY)
+    client.set("hot", "x" * 1000)
+    for i in range(3000):
+        client.set(f"cold:{i}", "x" * 1000)
+        client.get("hot")
+    assert client.get("hot") == b"x" * 1000
+    assert client.get("cold:0") is None
+
+
+def test_volatile_policies_never_evict_persistent_keys(start_twin) -> None:
+    service = start_twin(redis_maxmemory="2mb", redis_maxmemory_policy="volatile-lru")
+    client = redis.Redis(port=service.port, **NO_RETRY)
+    with pytest.raises(redis.exceptions.OutOfMemoryError):
+        for i in range(5000):
+            client.set(f"persistent:{i}", "x" * 1000)
+    assert client.exists("persistent:0") == 1
+
+
+def test_info_reports_what_monitoring_reads(redis_client) -> None:
+    redis_client.set("k", "v")
+    redis_client.get("k")
+    redis_client.get("missing")
+    info = redis_client.info("all")
+    for field in (
+        "used_memory",
+        "maxmemory",
+        "evicted_keys",
+        "expired_keys",
+        "keyspace_hits",
+        "keyspace_misses",
+        "connected_clients",
+        "redis_version",
+    ):
+        assert field in info, field
+    assert info["keyspace_hits"] >= 1 and info["keyspace_misses"] >= 1
+    assert info["db0"]["keys"] == 1
+    assert redis_client.info("server")["redis_version"].startswith("7.")
+
+
+def test_config_resetstat_zeroes_counters(redis_client) -> None:
+    redis_client.get("missing")
+    assert redis_client.config_resetstat() is True
+    assert redis_client.info("stats")["keyspace_misses"] == 0
+
+
+def test_unsupported_config_is_a_clear_error(redis_client) -> None:
+    with pytest.raises(redis.ResponseError, match="Unknown option"):
+        redis_client.config_set("cluster-enabled", "yes")
+    assert redis_client.config_get("no-such-*") == {}
+
+
+def test_admin_reset_flushes_redis_and_health_reports_it(cloudtwin, redis_client) -> None:
+    redis_client.set("k", "v")
+    request = urllib.request.Request(
+        f"{cloudtwin.aws_endpoint}/_cloudtwin/reset",
+        data=b"{}",
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
+    urllib.request.urlopen(request, timeout=10).read()
+    assert redis_client.dbsize() == 0
+    with urllib.request.urlopen(f"{cloudtwin.aws_endpoint}/_cloudtwin/health", timeout=10) as response:
+        health = json.loads(response.read())
+    assert health["services"]["redis"]["up"] is True
+    assert health["services"]["redis"]["endpoint"].endswith(
+        f":{redis_client.connection_pool.connection_kwargs['port']}"
+    )
