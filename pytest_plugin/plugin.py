@@ -6,6 +6,7 @@ Every option can be given on the command line (`--cloudtwin-<name>`) or in the i
 
 from __future__ import annotations
 
+import os
 import uuid
 
 import pytest
@@ -60,14 +61,14 @@ def cloudtwin_clock():
 
 @pytest.fixture(scope="session")
 def sqs_client(request: pytest.FixtureRequest, aws_endpoint_url: str):
+    """A boto3 SQS client; credentials from the environment when it has them (a real target)."""
     import boto3
 
+    credentials = (
+        {} if os.environ.get("AWS_ACCESS_KEY_ID") else {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
+    )
     return boto3.client(
-        "sqs",
-        endpoint_url=aws_endpoint_url,
-        region_name=cloudtwin_option(request.config, "region"),
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
+        "sqs", endpoint_url=aws_endpoint_url, region_name=cloudtwin_option(request.config, "region"), **credentials
     )
 
 
