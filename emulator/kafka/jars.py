@@ -1,7 +1,4 @@
-"""Apache Kafka's jars, resolved from Maven Central once into a per-user cache.
-
-`python -m emulator.kafka.jars` fills the cache ahead of time (a CI warm-up step).
-"""
+"""Apache Kafka's jars, resolved from Maven Central once into a per-user cache."""
 
 from __future__ import annotations
 
@@ -10,7 +7,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -142,19 +138,3 @@ class KafkaJars:
         if files:
             progress(f"downloaded {files} files, {size / 1e6:.1f} MB")
         return errors
-
-
-def main() -> int:
-    jars = KafkaJars(default_cache_dir() if len(sys.argv) < 2 else Path(sys.argv[1]))
-    started = time.monotonic()
-    try:
-        jars.ensure(progress=lambda line: print(f"cloudtwin: kafka: {line}", flush=True))
-    except ServiceStartError as exc:
-        print(f"cloudtwin: {exc}", file=sys.stderr)
-        return 1
-    print(f"cloudtwin: kafka: jars ready in {jars.lib_dir} ({time.monotonic() - started:.1f} s)")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
