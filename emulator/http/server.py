@@ -135,23 +135,6 @@ class HttpServer:
         if len(parts) != 3 or not parts[2].startswith("HTTP/1."):
             raise BadRequest(400, "malformed request line")
         method, target, version = parts
-        headers: dict[str, str] = {}
-        for _ in range(_MAX_HEADERS + 1):
-            line = reader.readline(_MAX_HEADER_LINE + 1)
-            if len(line) > _MAX_HEADER_LINE:
-                raise BadRequest(431, "header line too long")
-            if line in (b"\r\n", b"\n", b""):
-                break
-            name, sep, value = line.decode("latin-1").partition(":")
-            if not sep:
-                raise BadRequest(400, "malformed header line")
-            key = name.strip().upper().replace("-", "_")
-            value = value.strip()
-            headers[key] = f"{headers[key]},{value}" if key in headers else value
-        else:
-            raise BadRequest(431, "too many headers")
-
-        body = self._read_body(headers, reader)
         path, _, query = target.partition("?")
         if path.startswith(("http://", "https://")):  # absolute-form target
             path = "/" + path.split("/", 3)[3] if path.count("/") >= 3 else "/"
@@ -168,29 +151,38 @@ class HttpServer:
             "REMOTE_PORT": str(peer[1]),
             "wsgi.version": (1, 0),
             "wsgi.url_scheme": "http",
-            "wsgi.input": io.BytesIO(body),
             "wsgi.errors": sys.stderr,
             "wsgi.multithread": True,
             "wsgi.multiprocess": False,
             "wsgi.run_once": False,
-            "cloudtwin.body": body,
         }
-        for key, value in headers.items():
-            if key == "CONTENT_TYPE":
-                environ["CONTENT_TYPE"] = value
-            elif key == "CONTENT_LENGTH":
-                environ["CONTENT_LENGTH"] = str(len(body))
-            else:
-                environ["HTTP_" + key] = value
-        environ.setdefault("CONTENT_LENGTH", str(len(body)))
-        connection = headers.get("CONNECTION", "").lower()
+        for _ in range(_MAX_HEADERS + 1):
+            line = reader.readline(_MAX_HEADER_LINE + 1)
+            if line in (b"\r\n", b"\n", b""):
+                break
+            if len(line) > _MAX_HEADER_LINE:
+                raise BadRequest(431, "header line too long")
+            name, sep, value = line.partition(b":")
+            if not sep:
+                raise BadRequest(400, "malformed header line")
+            key = _environ_key(name)
+            text = value.strip().decode("latin-1")
+            environ[key] = f"{environ[key]},{text}" if key in environ else text
+        else:
+            raise BadRequest(431, "too many headers")
+
+        body = self._read_body(environ, reader)
+        environ["CONTENT_LENGTH"] = str(len(body))
+        environ["wsgi.input"] = io.BytesIO(body)
+        environ["cloudtwin.body"] = body
+        connection = environ.get("HTTP_CONNECTION", "").lower()
         keep_alive = "close" not in connection if version == "HTTP/1.1" else "keep-alive" in connection
         return environ, keep_alive
 
-    def _read_body(self, headers: dict[str, str], reader) -> bytes:
-        if "chunked" in headers.get("TRANSFER_ENCODING", "").lower():
+    def _read_body(self, environ: dict, reader) -> bytes:
+        if "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
             return self._read_chunked(reader)
-        raw_length = headers.get("CONTENT_LENGTH", "0") or "0"
+        raw_length = environ.get("CONTENT_LENGTH", "0") or "0"
         if not raw_length.isdigit():
             raise BadRequest(400, "invalid Content-Length")
         length = int(raw_length)
@@ -255,6 +247,20 @@ class HttpServer:
             conn.sendall(head.encode("latin-1") + body)
         except OSError:
             pass
+
+
+_environ_keys: dict[bytes, str] = {}
+
+
+def _environ_key(name: bytes) -> str:
+    """The WSGI environ key of a raw header name, cached: clients send the same few names."""
+    key = _environ_keys.get(name)
+    if key is None:
+        text = name.strip().decode("latin-1").upper().replace("-", "_")
+        key = text if text in ("CONTENT_TYPE", "CONTENT_LENGTH") else "HTTP_" + text
+        if len(_environ_keys) < 4096:
+            _environ_keys[name] = key
+    return key
 
 
 def _discard(reader, length: int) -> None:

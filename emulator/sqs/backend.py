@@ -16,6 +16,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from emulator.clock import Clock
+from emulator.ids import UuidSequence
 from emulator.sqs import attributes as queue_attributes
 from emulator.sqs import batch, errors
 from emulator.sqs.message import (
@@ -28,7 +29,6 @@ from emulator.sqs.message import (
     validate_attributes,
     validate_body,
 )
-from emulator.sqs.message_ids import MessageIds
 from emulator.sqs.move_tasks import MoveTask, MoveTasks
 from emulator.sqs.naming import (
     RequestContext,
@@ -126,7 +126,7 @@ class SqsBackend:
         self._dedup: dict[Queue, tuple[dict, deque]] = {}
         self._attempts: dict[Queue, dict[str, _ReceiveAttempt]] = {}
         self.move_tasks = MoveTasks()
-        self._message_ids = MessageIds()
+        self._message_ids = UuidSequence()
         self._remove_listener = clock.on_move(self._wake_all)
 
     # -- queues ------------------------------------------------------------------------

@@ -5,11 +5,11 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import uuid
 
 from emulator.config import Settings
 from emulator.http.identity import caller, endpoint
 from emulator.http.responses import request_body, status_line
+from emulator.ids import UuidSequence
 from emulator.sqs import actions, errors, shapes
 from emulator.sqs.backend import SqsBackend
 from emulator.sqs.message import MessageAttributeValue
@@ -22,6 +22,8 @@ _ACCEPTED_CONTENT_TYPES = ("application/x-amz-json-1.0", "application/json")
 _ERROR_NAMESPACE = "com.amazonaws.sqs#"
 _CORAL_ERRORS = {"SerializationException", "UnknownOperationException"}
 
+REQUEST_IDS = UuidSequence()
+
 
 class JsonProtocol:
     def __init__(self, backend: SqsBackend, settings: Settings) -> None:
@@ -29,7 +31,7 @@ class JsonProtocol:
         self.settings = settings
 
     def __call__(self, environ: dict, start_response):
-        request_id = str(uuid.uuid4())
+        request_id = REQUEST_IDS.next()
         try:
             action, raw = self._decode(environ)
             params = shapes.coerce(action, raw, numbers_as_text=False, malformed=errors.SerializationException)

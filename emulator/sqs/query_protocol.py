@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import logging
 import re
-import uuid
 
 from emulator.config import Settings
 from emulator.http.identity import caller, credential_scope, endpoint
 from emulator.http.responses import request_body, status_line
+from emulator.ids import UuidSequence
 from emulator.sqs import actions, errors, query_form, query_render, shapes
 from emulator.sqs.backend import SqsBackend
 from emulator.sqs.naming import RequestContext, parse_queue_url
@@ -27,6 +27,8 @@ _FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 _ANY_REGION = RequestContext("", "", "")
 _ACTION_TEXT = re.compile(r"(?:^|&)Action=")
 _ACTION_BYTES = re.compile(rb"(?:^|&)Action=")
+
+REQUEST_IDS = UuidSequence()
 
 
 def is_query_request(environ: dict) -> bool:
@@ -54,7 +56,7 @@ class QueryProtocol:
         self.settings = settings
 
     def __call__(self, environ: dict, start_response):
-        request_id = str(uuid.uuid4())
+        request_id = REQUEST_IDS.next()
         as_json = JSON_CONTENT_TYPE in environ.get("HTTP_ACCEPT", "")
         try:
             action, raw = _decode(environ)

@@ -1,4 +1,4 @@
-"""Message ids: UUID-shaped like AWS's, unique without paying for a uuid4 per message."""
+"""UUID-shaped ids (message ids, request ids) without paying for a uuid4 each time."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import itertools
 import uuid
 
 
-class MessageIds:
+class UuidSequence:
     def __init__(self) -> None:
         # A random uuid4's first 24 characters, then a 12-hex-digit counter: unique per
         # process and across restarts, and still parseable as a version-4 UUID.
