@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from emulator.http.identity import credential_scope
-from emulator.http.responses import request_body
+from emulator.http.responses import call_wsgi, request_body
 
 
 @dataclass
@@ -23,8 +23,7 @@ class MotoAnswer:
     def send(self, start_response: Callable, body: bytes | None = None) -> list[bytes]:
         """Answer the client with this status and headers, and `body` if rewritten."""
         body = self.body if body is None else body
-        headers = [(name, value) for name, value in self.headers if name.lower() != "content-length"]
-        start_response(self.status, [*headers, ("Content-Length", str(len(body)))])
+        start_response(self.status, [*self.headers, ("Content-Length", str(len(body)))])
         return [body]
 
 
@@ -43,18 +42,5 @@ def buffered_body(environ: dict) -> bytes:
 
 
 def call_moto(app: Callable, environ: dict) -> MotoAnswer:
-    captured: dict = {}
-
-    def start_response(status: str, headers: list, exc_info=None) -> Callable:
-        captured["status"], captured["headers"] = status, list(headers)
-        return lambda data: None
-
     buffered_body(environ)
-    chunks = app(environ, start_response)
-    try:
-        body = b"".join(chunks)
-    finally:
-        close = getattr(chunks, "close", None)
-        if close is not None:
-            close()
-    return MotoAnswer(captured["status"], captured["headers"], body)
+    return MotoAnswer(*call_wsgi(app, environ))

@@ -15,6 +15,8 @@ import threading
 from collections.abc import Callable, Iterable
 from http import HTTPStatus
 
+from emulator.http.responses import call_wsgi
+
 log = logging.getLogger(__name__)
 
 WsgiApp = Callable[[dict, Callable], Iterable[bytes]]
@@ -216,26 +218,11 @@ class HttpServer:
             reader.readline(3)
 
     def _call_app(self, environ: dict) -> tuple[str, list[tuple[str, str]], bytes]:
-        response: list = []
-
-        def start_response(status: str, headers: list, exc_info=None):
-            response[:] = [status, list(headers)]
-            return lambda data: None
-
         try:
-            result = self.app(environ, start_response)
-            try:
-                body = b"".join(result)
-            finally:
-                close = getattr(result, "close", None)
-                if close is not None:
-                    close()
+            return call_wsgi(self.app, environ)
         except Exception:
             log.exception("unhandled error serving %s %s", environ["REQUEST_METHOD"], environ["RAW_URI"])
             return "500 Internal Server Error", [("Content-Type", "text/plain")], b"internal error\n"
-        status, headers = response
-        headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
-        return status, headers, body
 
     def _send_plain(self, conn: socket.socket, status: int, message: str) -> None:
         body = (message + "\n").encode()
