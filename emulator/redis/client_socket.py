@@ -85,9 +85,8 @@ class EngineSocket(ConnectionCommands, ConfigCommands, InfoCommands, ListCommand
         return None if shape is None else shape(None)
 
 
-def is_known(args: list[bytes]) -> bool:
-    """Whether fakeredis implements the command `args` names (with its subcommand, for container commands)."""
-    name = args[0].lower()
+def is_known(name: bytes, args: list[bytes]) -> bool:
+    """Whether fakeredis implements the command `args` names (`name`, lowercased, with its subcommand if any)."""
     if name in _SIMPLE_COMMANDS:
         return True
     text = name.decode(errors="replace")

@@ -183,44 +183,49 @@ class ClientConnection:
     def _execute(self, args: list[bytes]) -> None:
         engine = self.engine
         engine.stats.total_commands_processed += 1
-        name = command_name(args)
-        server_command = SERVER_COMMANDS.get(name)
+        first = args[0].lower()
+        server_command = SERVER_COMMANDS.get(first if first not in CONTAINERS else command_name(args))
         if not self.authenticated and not (server_command and server_command.allowed_before_auth):
             self._write(error(NOAUTH))
             return
-        sock = self.socket
         if server_command is not None:
             self._run_server_command(server_command, args)
-        elif args[0].lower() in CONTAINERS:
+        elif first in CONTAINERS:
             self._unknown_subcommand(args)
-        elif not is_known(args):
+        elif not is_known(first, args):
             self._unknown(args)
         else:
-            if engine.maxmemory and args[0].lower() in DENYOOM_COMMANDS and not engine.make_room():
-                if sock._transaction is not None:
-                    sock._transaction_failed = True
-                self._write(error(OOM))
-                return
-            db = sock._db
-            reading = args[0].lower() in READONLY_COMMANDS
-            if reading:
-                db.lookups = {}
-            sock._reply_next = False
-            try:
-                sock._process_command(args)
-            except Exception as exc:  # a fakeredis bug must cost one reply, not the connection
-                self._write(error(f"ERR internal error in cloudtwin's Redis engine: {type(exc).__name__}: {exc}"))
-            finally:
-                if reading:
-                    lookups = db.lookups or {}
-                    db.lookups = None
-                    hits = sum(lookups.values())
-                    engine.stats.keyspace_hits += hits
-                    engine.stats.keyspace_misses += len(lookups) - hits
-            if name.startswith(b"client"):
+            self._run_engine_command(first, args)
+            if first == b"client":
                 self.server.close_killed()
         if engine.blocked_may_proceed:
-            self.server.retry_blocked()
+            if engine.blocked:
+                self.server.retry_blocked()
+            else:
+                engine.blocked_may_proceed = False
+
+    def _run_engine_command(self, name: bytes, args: list[bytes]) -> None:
+        """Run a command through fakeredis, after eviction, and counting keyspace hits and misses for reads."""
+        engine = self.engine
+        sock = self.socket
+        if engine.maxmemory and name in DENYOOM_COMMANDS and not engine.make_room():
+            if sock._transaction is not None:
+                sock._transaction_failed = True
+            self._write(error(OOM))
+            return
+        sock._reply_next = False
+        if name not in READONLY_COMMANDS:
+            sock._process_command(args)
+            return
+        db = sock._db
+        db.lookups = lookups = {}
+        try:
+            sock._process_command(args)
+        finally:
+            db.lookups = None
+            hits = sum(lookups.values())
+            engine.stats.keyspace_hits += hits
+            engine.stats.keyspace_misses += len(lookups) - hits
 
     def _run_server_command(self, command: ServerCommand, args: list[bytes]) -> None:
         sock = self.socket

@@ -61,7 +61,8 @@ class TrackedDatabase(Database):
         self._dirty.add(key)
 
     def wake_all(self) -> None:
-        super().wake_all()
+        # No thread waits on fakeredis's condition here (the loop retries blocked clients itself), so notifying it
+        # would only cost time on every write.
         self.engine.blocked_may_proceed = True
 
     def clear(self) -> None:
@@ -107,6 +108,8 @@ class TrackedDatabase(Database):
 
     def _touch(self, key: bytes) -> None:
         engine = self.engine
+        if not engine.maxmemory:
+            return  # recency and frequency only serve eviction; untracked keys count as least used
         engine.access_tick += 1
         recency = self.recency
         recency[key] = engine.access_tick

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import random
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -72,8 +71,7 @@ class RedisEngine:
         follow_clock(clock)
         self.clock = clock
         self.server = FakeServer(version=(7, 0))
-        self.server.dbs = defaultdict(self._new_database)  # type: ignore[assignment]
-        self.databases: list[TrackedDatabase] = [self.server.dbs[index] for index in range(DATABASES)]
+        self.server.dbs = DatabaseTable(self)  # type: ignore[assignment]
         self.config = ServerConfig(self._config_changed)
         self.stats = Stats()
         self.started_at = clock.now()
@@ -87,8 +85,10 @@ class RedisEngine:
         self.run_id = os.urandom(20).hex()
         self._peak_memory = 0
 
-    def _new_database(self) -> TrackedDatabase:
-        return TrackedDatabase(self.server.lock, self, len(self.server.dbs))
+    @property
+    def databases(self) -> list[TrackedDatabase]:
+        """The databases used so far; fakeredis stamps the time on each one per command, so they appear on demand."""
+        return list(self.server.dbs.values())
 
     def _config_changed(self, name: str, value: str) -> None:
         if name == "maxmemory":
@@ -160,6 +160,13 @@ class RedisEngine:
 
     @staticmethod
     def _oldest(db: TrackedDatabase, volatile: bool) -> bytes | None:
+        if len(db.recency) < len(db._dict):
+            # Keys written before maxmemory was set were never tracked: they are the least recently used.
+            for key, item in db._dict.items():
+                if key not in db.recency and (not volatile or item.expireat is not None):
+                    db.recency[key] = 0
+                    db.recency.move_to_end(key, last=False)
+                    return key
         for key in db.recency:
             item = db._dict.get(key)
             if item is not None and (not volatile or item.expireat is not None):
@@ -231,3 +238,16 @@ class RedisEngine:
         now = self.clock.now()
         for db in self.databases:
             db.time = now
+
+
+class DatabaseTable(dict):
+    """fakeredis's `dbs` mapping, creating our TrackedDatabase on first use of an index."""
+
+    def __init__(self, engine: RedisEngine) -> None:
+        super().__init__()
+        self._engine = engine
+
+    def __missing__(self, index: int) -> TrackedDatabase:
+        database = TrackedDatabase(self._engine.server.lock, self._engine, index)
+        self[index] = database
+        return database

@@ -109,7 +109,7 @@ class InfoCommands(ServerCommandsBase):
         engine = self.engine
         engine.sweep_time()
         lines = {}
-        for db in engine.databases:
+        for db in sorted(engine.databases, key=lambda database: database.index):
             db._remove_expired()
             keys = len(db._dict)
             if keys:
