@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from emulator.http.admin import PREFIX as ADMIN_PREFIX
 from emulator.http.admin import AdminApi
+from emulator.http.identity import credential_scope
 from emulator.http.responses import respond_json
 from emulator.sqs.json_protocol import JsonProtocol
 from emulator.sqs.query_protocol import QueryProtocol, is_query_request
@@ -15,6 +16,14 @@ from emulator.sqs.query_protocol import QueryProtocol, is_query_request
 if TYPE_CHECKING:
     from emulator.process import Emulator
     from emulator.sqs.backend import SqsBackend
+
+def _is_sqs_json_without_target(environ: dict) -> bool:
+    """A JSON 1.0 request signed for SQS that names no action: the JSON wire tells it so."""
+    if not environ.get("CONTENT_TYPE", "").startswith("application/x-amz-json-1.0"):
+        return False
+    scope = credential_scope(environ)
+    return scope is not None and scope[2] == "sqs"
+
 
 # A WSGI app that answers only the requests it recognises and returns None for the rest.
 Interceptor = Callable[[dict, Callable], Iterable[bytes] | None]
@@ -33,7 +42,8 @@ class Gateway:
 
     def __call__(self, environ: dict, start_response) -> Iterable[bytes]:
         path = environ["PATH_INFO"]
-        if environ.get("HTTP_X_AMZ_TARGET", "").startswith("AmazonSQS"):
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        if target.startswith("AmazonSQS") or (not target and _is_sqs_json_without_target(environ)):
             return self.sqs_json(environ, start_response)
         if path.startswith(ADMIN_PREFIX):
             return self.admin(environ, start_response)

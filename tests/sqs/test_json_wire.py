@@ -119,3 +119,20 @@ def test_keep_alive_serves_many_requests_on_one_connection(cloudtwin):
             chunk = conn.recv(65536)
             assert chunk
             received += chunk
+
+
+def test_missing_target_on_a_json_request_signed_for_sqs(aws_endpoint_url):
+    request = urllib.request.Request(
+        aws_endpoint_url + "/",
+        data=b"{}",
+        method="POST",
+        headers={
+            "Content-Type": "application/x-amz-json-1.0",
+            "Authorization": "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/sqs/aws4_request, "
+            "SignedHeaders=host, Signature=0",
+        },
+    )
+    with pytest.raises(HTTPError) as excinfo:
+        urllib.request.urlopen(request, timeout=10)
+    assert excinfo.value.code == 400
+    assert json.loads(excinfo.value.read())["__type"] == "com.amazon.coral.service#UnknownOperationException"
