@@ -12,7 +12,6 @@ import hashlib
 import json
 import threading
 import time
-from collections import deque
 from dataclasses import dataclass, field
 
 from emulator.clock import Clock
@@ -41,7 +40,6 @@ from emulator.sqs.permissions import add_permission, remove_permission
 from emulator.sqs.queue import FifoQueue, Queue, StandardQueue
 from emulator.sqs.receipts import new_receipt_handle, parse_receipt_handle
 
-DEDUPLICATION_WINDOW = 300
 PURGE_INTERVAL = 60
 MAX_VISIBILITY_TIMEOUT = 43200
 MAX_WAIT_SECONDS = 20
@@ -102,18 +100,6 @@ class BatchFailure:
     sender_fault: bool = True
 
 
-@dataclass(slots=True)
-class _Deduplicated:
-    expires: float
-    result: SendResult
-
-
-@dataclass(slots=True)
-class _ReceiveAttempt:
-    expires: float
-    messages: list[tuple[Message, str]]
-
-
 class SqsBackend:
     def __init__(self, clock: Clock, default_region: str = "us-east-1", default_account: str = "000000000000") -> None:
         self.clock = clock
@@ -123,8 +109,6 @@ class SqsBackend:
         self._queues: dict[tuple[str, str, str], Queue] = {}
         self._by_arn: dict[str, Queue] = {}
         self._arrivals: dict[Queue, threading.Condition] = {}
-        self._dedup: dict[Queue, tuple[dict, deque]] = {}
-        self._attempts: dict[Queue, dict[str, _ReceiveAttempt]] = {}
         self.move_tasks = MoveTasks()
         self._message_ids = UuidSequence()
         self._remove_listener = clock.on_move(self._wake_all)
@@ -164,8 +148,6 @@ class SqsBackend:
             self._queues[key] = queue
             self._by_arn[queue.arn] = queue
             self._arrivals[queue] = threading.Condition(self._lock)
-            self._dedup[queue] = ({}, deque())
-            self._attempts[queue] = {}
             return queue_url(ctx.endpoint, *key)
 
     def get_queue_url(self, ctx: RequestContext, name: str | None, owner_account: str | None = None) -> str:
@@ -244,7 +226,6 @@ class SqsBackend:
                 )
             queue.last_purge = now
             queue.purge()
-            self._attempts[queue].clear()
 
     # -- messages ----------------------------------------------------------------------
 
@@ -512,8 +493,6 @@ class SqsBackend:
         del self._by_arn[queue.arn]
         queue.purge()
         self._arrivals.pop(queue).notify_all()
-        self._dedup.pop(queue, None)
-        self._attempts.pop(queue, None)
 
     def _wake_all(self) -> None:
         with self._lock:
@@ -605,7 +584,7 @@ class SqsBackend:
                 dedup_id = hashlib.sha256(body.encode("utf-8")).hexdigest()
             else:
                 _check_group_or_dedup_id("MessageDeduplicationId", dedup_id)
-            seen = self._deduplicated(queue, entry.group_id, dedup_id, now)
+            seen = queue.sent_deduplication_ids.get(queue.deduplication_key(entry.group_id, dedup_id), now)
             if seen is not None:
                 return seen
         elif dedup_id is not None:
@@ -621,44 +600,20 @@ class SqsBackend:
         queue.add(message, queue.delay_seconds if delay is None else delay, now)
         result = SendResult(message.id, message.md5_body, message.md5_attributes, message.md5_system, sequence)
         if queue.fifo:
-            self._remember_dedup(queue, entry.group_id, dedup_id, now, result)
+            queue.sent_deduplication_ids.remember(queue.deduplication_key(entry.group_id, dedup_id), result, now)
         self._arrivals[queue].notify()
         return result
-
-    def _dedup_key(self, queue: Queue, group_id: str, dedup_id: str) -> tuple:
-        scope = queue.attributes.get("DeduplicationScope", "queue")
-        return (group_id, dedup_id) if scope == "messageGroup" else (dedup_id,)
-
-    def _deduplicated(self, queue: Queue, group_id: str, dedup_id: str, now: float) -> SendResult | None:
-        seen, order = self._dedup[queue]
-        while order and seen.get(order[0]) is not None and seen[order[0]].expires <= now:
-            del seen[order.popleft()]
-        entry = seen.get(self._dedup_key(queue, group_id, dedup_id))
-        if entry is not None and entry.expires > now:
-            return entry.result
-        return None
-
-    def _remember_dedup(self, queue: Queue, group_id: str, dedup_id: str, now: float, result: SendResult) -> None:
-        seen, order = self._dedup[queue]
-        key = self._dedup_key(queue, group_id, dedup_id)
-        seen[key] = _Deduplicated(now + DEDUPLICATION_WINDOW, result)
-        order.append(key)
 
     def _receive_now(
         self, queue: Queue, limit: int, visibility_timeout: int | None, attempt_id: str | None, now: float
     ) -> list[tuple[Message, str]]:
         queue.refresh(now)
-        attempts = self._attempts[queue]
-        if attempt_id is not None and queue.fifo:
-            previous = attempts.get(attempt_id)
-            if (
-                previous is not None
-                and previous.expires > now
-                and all(
-                    m.receipt_handle == handle and m.state is MessageState.INFLIGHT for m, handle in previous.messages
-                )
-            ):
-                return previous.messages
+        remember_attempt = attempt_id is not None and isinstance(queue, FifoQueue)
+        if remember_attempt:
+            # A retry within the window gets the same batch while all of it is still in flight.
+            previous = queue.receive_attempts.get(attempt_id, now)
+            if previous and all(m.receipt_handle == h and m.state is MessageState.INFLIGHT for m, h in previous):
+                return previous
         timeout = queue.visibility_timeout if visibility_timeout is None else visibility_timeout
         taken = queue.take(limit, lambda message: self._dead_letter(queue, message, now))
         received = []
@@ -666,8 +621,8 @@ class SqsBackend:
             handle = new_receipt_handle(queue.arn, message.id)
             queue.start_flight(message, timeout, now, handle)
             received.append((message, handle))
-        if attempt_id is not None and queue.fifo and received:
-            attempts[attempt_id] = _ReceiveAttempt(now + DEDUPLICATION_WINDOW, received)
+        if remember_attempt and received:
+            queue.receive_attempts.remember(attempt_id, received, now)
         return received
 
     def _dead_letter(self, queue: Queue, message: Message, now: float) -> bool:

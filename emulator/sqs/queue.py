@@ -13,6 +13,7 @@ import json
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator
 
+from emulator.sqs.expiring import ExpiringMemory
 from emulator.sqs.message import Message, MessageState
 
 VISIBLE = MessageState.VISIBLE
@@ -220,7 +221,14 @@ class FifoQueue(Queue):
         self.groups: dict[str, MessageGroup] = {}
         self._ready_groups: deque[MessageGroup] = deque()
         self._sequence = itertools.count(1)
+        self.sent_deduplication_ids: ExpiringMemory = ExpiringMemory()
+        self.receive_attempts: ExpiringMemory = ExpiringMemory()
         super().__init__(*args, **kwargs)
+
+    def deduplication_key(self, group_id: str, deduplication_id: str) -> tuple:
+        if self.attributes.get("DeduplicationScope") == "messageGroup":
+            return (group_id, deduplication_id)
+        return (deduplication_id,)
 
     def next_sequence_number(self) -> str:
         return f"{next(self._sequence):020d}"
@@ -297,3 +305,4 @@ class FifoQueue(Queue):
     def _clear_ready(self) -> None:
         self.groups.clear()
         self._ready_groups.clear()
+        self.receive_attempts.clear()
