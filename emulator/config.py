@@ -25,6 +25,9 @@ class Settings:
     account_id: str = _setting("000000000000", "account used when the access key is not a 12-digit account id")
     max_request_bytes: int = _setting(16 * 1024 * 1024, "largest HTTP request body accepted; larger ones get 413")
     redis_port: int = _setting(6379, "port of the Redis endpoint; 0 picks a free one, -1 turns Redis off")
+    redis_backend: str = _setting(
+        "fakeredis", "Redis backend: fakeredis (pure Python, on the emulator clock) or redis-server (an installed one)"
+    )
     redis_password: str = _setting("", "Redis requirepass: clients must AUTH with it (empty: no password)")
     redis_maxmemory: str = _setting("", "Redis maxmemory, e.g. 100mb (empty: no limit)")
     redis_maxmemory_policy: str = _setting("noeviction", "Redis eviction policy when maxmemory is reached")

@@ -29,9 +29,9 @@ class Emulator:
 
         self.services["aws"] = AwsService(self)
         if self.settings.redis_port >= 0:
-            from emulator.redis.service import RedisService
+            from emulator.redis.service import redis_service
 
-            self.services["redis"] = RedisService(self)
+            self.services["redis"] = redis_service(self)
         if self.settings.kafka != "off":
             from emulator.kafka.service import KafkaService
 

@@ -58,7 +58,7 @@ def redis_endpoint(request: pytest.FixtureRequest) -> RedisEndpoint:
         pytest.skip(f"Redis is not running in the emulator: {emulator.failures.get('redis', 'turned off')}")
     settings = emulator.settings
     return RedisEndpoint(
-        host=service.server.host, port=service.port, password=settings.redis_password or None, tls=service.tls
+        host=service.host, port=service.port, password=settings.redis_password or None, tls=service.tls
     )
 
 

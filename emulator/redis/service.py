@@ -6,6 +6,7 @@ import errno
 import ssl
 from typing import TYPE_CHECKING
 
+from emulator.redis.child_server import RedisServerService
 from emulator.redis.config import parse_memory
 from emulator.redis.engine import RedisEngine
 from emulator.redis.server import RespServer
@@ -13,6 +14,16 @@ from emulator.service import ServiceStartError
 
 if TYPE_CHECKING:
     from emulator.process import Emulator
+
+
+BACKENDS = ("fakeredis", "redis-server")
+
+
+def redis_service(emulator: Emulator) -> RedisService | RedisServerService:
+    """The Redis service the settings ask for: fakeredis in-process (default) or a managed redis-server."""
+    if emulator.settings.redis_backend == "redis-server":
+        return RedisServerService(emulator.settings)
+    return RedisService(emulator)
 
 
 class RedisService:
@@ -38,11 +49,19 @@ class RedisService:
         return f"{scheme}://{'[' + host + ']' if ':' in host else host}:{self.server.port}"
 
     @property
+    def host(self) -> str | None:
+        return None if self.server is None else self.server.host
+
+    @property
     def port(self) -> int | None:
         return None if self.server is None else self.server.port
 
     def start(self) -> None:
         settings = self.settings
+        if settings.redis_backend not in BACKENDS:
+            raise ServiceStartError(
+                f"--redis-backend must be one of {', '.join(BACKENDS)}, not {settings.redis_backend!r}"
+            )
         engine = RedisEngine(self.clock)
         try:
             engine.config.set_many(self._initial_config())
