@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 
 import boto3
 
@@ -37,3 +38,30 @@ def test_two_emulators_side_by_side_on_ephemeral_ports():
     with Emulator(Settings(aws_port=0, redis_port=-1, kafka="off")) as first:
         with Emulator(Settings(aws_port=0, redis_port=-1, kafka="off")) as second:
             assert first.aws_endpoint != second.aws_endpoint
+
+
+def test_stop_ends_a_waiting_long_poll():
+    threads_before = set(threading.enumerate())
+    emulator = Emulator(Settings(aws_port=0, redis_port=-1, kafka="off")).start()
+    sqs = boto3.client(
+        "sqs", endpoint_url=emulator.aws_endpoint, region_name="us-east-1",
+        aws_access_key_id="x", aws_secret_access_key="x",
+    )  # fmt: skip
+    url = sqs.create_queue(QueueName="waiting")["QueueUrl"]
+    outcome: list = []
+
+    def poll() -> None:
+        try:
+            outcome.append(sqs.receive_message(QueueUrl=url, WaitTimeSeconds=20))
+        except Exception as exc:  # the queue is gone, or the connection closed: either ends the poll
+            outcome.append(exc)
+
+    poller = threading.Thread(target=poll)
+    poller.start()
+    time.sleep(0.3)  # let the poll reach the server; not a timing assertion
+    emulator.stop()
+    poller.join(timeout=30)
+    sqs.close()
+    assert outcome, "the long poll did not end"
+    leftover = [t for t in set(threading.enumerate()) - threads_before if t.is_alive()]
+    assert leftover == []

@@ -44,10 +44,11 @@ class AwsService:
         self.server.start()
 
     def stop(self) -> None:
+        # Closing SQS first wakes long polls, so their connection threads can end.
+        self.sqs.close()
         if self.server is not None:
             self.server.stop()
             self.server = None
-        self.sqs.close()
 
     def health(self) -> dict:
         return {
