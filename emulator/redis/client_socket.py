@@ -14,6 +14,7 @@ from emulator.redis.commands.config import ConfigCommands
 from emulator.redis.commands.connection import ConnectionCommands
 from emulator.redis.commands.info import InfoCommands
 from emulator.redis.commands.lists import ListCommands
+from emulator.redis.commands.memory import MemoryCommands
 from emulator.redis.engine import EVENT_CLASSES, REDIS_VERSION
 from emulator.redis.protocol import Push
 
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from emulator.redis.engine import RedisEngine
 
 
-class EngineSocket(ConnectionCommands, ConfigCommands, InfoCommands, ListCommands, FakeSocket):
+class EngineSocket(ConnectionCommands, ConfigCommands, InfoCommands, ListCommands, MemoryCommands, FakeSocket):
     """fakeredis runs the commands; replies, pub/sub messages and blocking go to the connection."""
 
     engine_version = REDIS_VERSION

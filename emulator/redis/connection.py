@@ -62,7 +62,8 @@ class ClientConnection:
         self.socket = EngineSocket(
             self.engine,
             self,
-            {"addr": f"{host}:{port}", "laddr": f"{local_host}:{local_port}", "fd": self.fd},
+            # In CLIENT LIST's order; fakeredis assigns the id.
+            {"id": 0, "addr": f"{host}:{port}", "laddr": f"{local_host}:{local_port}", "fd": self.fd, "name": ""},
         )
 
     # --- output

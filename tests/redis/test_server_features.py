@@ -198,3 +198,16 @@ def test_admin_reset_flushes_redis_and_health_reports_it(cloudtwin, redis_client
     assert health["services"]["redis"]["endpoint"].endswith(
         f":{redis_client.connection_pool.connection_kwargs['port']}"
     )
+
+
+def test_memory_estimate_is_close_to_redis_server(redis_client, real_redis) -> None:
+    def fill(r: redis.Redis) -> list[int]:
+        r.set("string", "x" * 1000)
+        r.hset("hash", mapping={f"field{i}": "v" * 50 for i in range(1000)})
+        r.rpush("list", *[f"item{i}" * 5 for i in range(10_000)])
+        r.sadd("set", *range(1000))
+        r.zadd("zset", {f"m{i}": i for i in range(1000)})
+        return [r.memory_usage(key) for key in ("string", "hash", "list", "set", "zset")]
+
+    for estimate, measured in zip(fill(redis_client), fill(real_redis), strict=True):
+        assert measured / 1.5 <= estimate <= measured * 1.5

@@ -12,7 +12,7 @@ from typing import Any
 
 from fakeredis._commands import Signature
 
-CONTAINERS = frozenset({b"config"})
+CONTAINERS = frozenset({b"config", b"memory"})
 
 
 @dataclass(frozen=True)
