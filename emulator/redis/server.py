@@ -257,6 +257,11 @@ class RespServer:
                 for connection in list(engine.blocked):
                     connection.retry()
 
+    def clock_moved(self) -> None:
+        """The emulator clock jumped: expire keys and time out blocked clients now, not at the next sweep."""
+        self.engine.sweep_expired()
+        self._expire_blocks(self.engine.clock.now())
+
     def _expire_blocks(self, now: float) -> None:
         for connection in list(self.engine.blocked):
             connection.expire_block(now)

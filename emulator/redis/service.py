@@ -79,7 +79,7 @@ class RedisService:
         server.start()
         self.engine, self.server = engine, server
         # Keys whose TTL an advanced clock has passed disappear at once, not at the next periodic sweep.
-        self._unsubscribe_clock = self.clock.on_move(server.wake)
+        self._unsubscribe_clock = self.clock.on_move(lambda: server.call_soon(server.clock_moved))
 
     def _initial_config(self) -> list[tuple[str, str]]:
         settings = self.settings

@@ -160,3 +160,35 @@ def test_pubsub_delivery_is_sub_millisecond_at_the_median(redis_client_factory) 
     delays.sort()
     # Generous bound: publish round trip plus delivery; a 10 ms polling server fails it.
     assert delays[len(delays) // 2] < 0.005
+
+
+def test_a_client_that_disconnects_while_blocked_loses_nothing(redis_client_factory, twin_port) -> None:
+    import socket
+
+    other = redis_client_factory()
+    other.flushall()
+    with socket.create_connection(("127.0.0.1", twin_port)) as waiter:
+        waiter.sendall(b"BLPOP q 0\r\n")
+        wait_until_blocked(other)
+    deadline = time.monotonic() + 5
+    while int(other.info("clients")["blocked_clients"]) and time.monotonic() < deadline:
+        time.sleep(0.005)
+    other.rpush("q", "kept")
+    assert other.lrange("q", 0, -1) == [b"kept"]
+
+
+def test_client_unblock_ends_a_blocking_command(redis_client_factory) -> None:
+    waiter, other = redis_client_factory(), redis_client_factory()
+    other.flushall()
+    waiter_id = waiter.client_id()
+    thread, result = in_background(lambda: waiter.blpop("q", timeout=0))
+    wait_until_blocked(other)
+    assert other.client_unblock(waiter_id) == 1
+    thread.join(5)
+    assert result == [None]
+
+
+def test_server_commands_queue_inside_multi(redis_client) -> None:
+    pipe = redis_client.pipeline(transaction=True)
+    pipe.set("k", "v").config_get("maxmemory-policy").get("k")
+    assert pipe.execute() == [True, {"maxmemory-policy": "noeviction"}, b"v"]
