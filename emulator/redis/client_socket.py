@@ -49,7 +49,7 @@ class EngineSocket(ConnectionCommands, ConfigCommands, InfoCommands, ListCommand
 
     def _keyspace_notifications(self, command_items: list[CommandItem], event: bytes) -> None:
         # A real server publishes keyspace events only for the classes notify-keyspace-events names.
-        if not self.engine.keyspace_events_enabled():
+        if not self.engine.keyspace_events:
             return
         event_class = EVENT_CLASSES.get(event, "g")
         for item in command_items:

@@ -68,11 +68,16 @@ class ClientConnection:
 
     # --- output
 
+    @property
+    def resp3(self) -> bool:
+        # The negotiated protocol as HELLO and RESET store it (an int), read without ClientInfo's parsing property.
+        return self.socket._client_info.get("resp") == 3
+
     def reply(self, value: Any) -> None:
-        self._write(encode(value, self.socket._client_info.protocol_version == 3))
+        self._write(encode(value, self.resp3))
 
     def push(self, message: list) -> None:
-        self._write(encode(message, self.socket._client_info.protocol_version == 3))
+        self._write(encode(message, self.resp3))
         if self.out_size > PUBSUB_OUTPUT_LIMIT:
             self.server.discard(self)
 

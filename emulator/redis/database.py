@@ -35,22 +35,27 @@ class TrackedDatabase(Database):
         self.lookups: dict[bytes, bool] | None = None
 
     def __getitem__(self, key: bytes) -> Any:
+        # On every key access of every command: kept flat, without helper calls on the common path.
         item = self._dict.get(key)
-        if item is not None and self.expired(item):
-            self._expire(key)
-            item = None
+        if item is not None:
+            expireat = item.expireat
+            if expireat is not None and expireat < self.time:
+                self._expire(key)
+                item = None
         lookups = self.lookups
         if lookups is not None and key not in lookups:
             lookups[key] = item is not None
         if item is None:
             raise KeyError(key)
-        self._touch(key)
+        if self.engine.maxmemory:
+            self._touch(key)
         return item
 
     def __setitem__(self, key: bytes, value: Any) -> None:
         super().__setitem__(key, value)
         self._dirty.add(key)
-        self._touch(key)
+        if self.engine.maxmemory:
+            self._touch(key)
 
     def __delitem__(self, key: bytes) -> None:
         super().__delitem__(key)
@@ -107,9 +112,8 @@ class TrackedDatabase(Database):
         self._dirty.discard(key)
 
     def _touch(self, key: bytes) -> None:
+        """Record an access for LRU and LFU; only under maxmemory, where untracked keys count as least used."""
         engine = self.engine
-        if not engine.maxmemory:
-            return  # recency and frequency only serve eviction; untracked keys count as least used
         engine.access_tick += 1
         recency = self.recency
         recency[key] = engine.access_tick

@@ -80,6 +80,8 @@ class RedisEngine:
         self.blocked: list[ClientConnection] = []
         self.blocked_may_proceed = False
         self.maxmemory = 0
+        # Whether notify-keyspace-events asks for any channel (K or E); checked after every write.
+        self.keyspace_events = False
         # Logical time of key accesses, so LRU can compare keys of different databases.
         self.access_tick = 0
         self.run_id = os.urandom(20).hex()
@@ -102,6 +104,7 @@ class RedisEngine:
                 default_user.add_password(value.encode())
         elif name == "notify-keyspace-events":
             self.server.config[b"notify-keyspace-events"] = value.encode()
+            self.keyspace_events = "K" in value or "E" in value
 
     def requires_auth(self) -> bool:
         return not self.server.acl.get_user_acl(b"default").check_password(None)
@@ -194,10 +197,6 @@ class RedisEngine:
     def key_expired(self, db_index: int, key: bytes) -> None:
         self.stats.expired_keys += 1
         self.notify_keyspace(db_index, b"expired", key, flag="x")
-
-    def keyspace_events_enabled(self) -> bool:
-        flags = self.config["notify-keyspace-events"]
-        return "K" in flags or "E" in flags
 
     def notify_keyspace(self, db_index: int, event: bytes, key: bytes, flag: str) -> None:
         flags = self.config["notify-keyspace-events"]
