@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import pytest
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from tests.redis.conftest import outcome
+
+NO_RETRY = Retry(NoBackoff(), 0)
 
 
 def strings(r: redis.Redis) -> list:
@@ -163,3 +167,13 @@ SCENARIOS = [strings, lists, hashes_sets_zsets, errors, transactions, keys_and_d
 def test_twin_replies_like_redis_server(scenario, both) -> None:
     twin, real = both
     assert scenario(twin) == scenario(real)
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.__name__ for s in SCENARIOS])
+def test_twin_replies_like_redis_server_in_resp3(scenario, twin, real_redis, redis_client_factory) -> None:
+    twin3 = redis_client_factory(protocol=3, retry=NO_RETRY)
+    real3 = redis.Redis(port=real_redis.connection_pool.connection_kwargs["port"], protocol=3, retry=NO_RETRY)
+    try:
+        assert scenario(twin3) == scenario(real3)
+    finally:
+        real3.close()
