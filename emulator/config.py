@@ -29,6 +29,9 @@ class Settings:
         "fakeredis", "Redis backend: fakeredis (pure Python, on the emulator clock) or redis-server (an installed one)"
     )
     redis_password: str = _setting("", "Redis requirepass: clients must AUTH with it (empty: no password)")
+    redis_users: str = _setting(
+        "", "Redis ACL users, ';'-separated ACL SETUSER arguments: 'app on >pw ~app:* +@all; ro on >pw2 ~* +@read'"
+    )
     redis_maxmemory: str = _setting("", "Redis maxmemory, e.g. 100mb (empty: no limit)")
     redis_maxmemory_policy: str = _setting("noeviction", "Redis eviction policy when maxmemory is reached")
     redis_tls_cert: str = _setting("", "PEM certificate: serve Redis over TLS only (in-transit encryption)")

@@ -99,6 +99,8 @@ class RedisServerService:
             arguments += ["--port", str(port)]
         if settings.redis_password:
             arguments += ["--requirepass", settings.redis_password]
+        for definition in filter(None, (part.strip() for part in settings.redis_users.split(";"))):
+            arguments += ["--user", *definition.split()]
         if settings.redis_maxmemory:
             try:
                 arguments += ["--maxmemory", str(parse_memory(settings.redis_maxmemory))]

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import redis
 from fakeredis._commands import COMMANDS_WITH_SUB, SUPPORTED_COMMANDS, CommandItem
-from fakeredis._helpers import NoResponse
+from fakeredis._helpers import NoResponse, SimpleError
 from fakeredis._socket import FakeSocket
 
 from emulator.redis.commands.config import ConfigCommands
@@ -103,3 +103,27 @@ def sock_has_subcommands(args: list[bytes]) -> bool:
 _SIMPLE_COMMANDS = frozenset(name.encode() for name in SUPPORTED_COMMANDS if " " not in name) - frozenset(
     name.encode() for name in COMMANDS_WITH_SUB
 )
+
+
+class InternalSession:
+    """Runs commands on the engine from the server itself (startup configuration), with no client attached."""
+
+    def __init__(self, engine: RedisEngine) -> None:
+        self.replies: list[Any] = []
+        self.socket = EngineSocket(engine, self, {"addr": "internal", "name": "cloudtwin"})  # type: ignore[arg-type]
+
+    def reply(self, value: Any) -> None:
+        self.replies.append(value)
+
+    def push(self, message: list) -> None:
+        self.replies.append(message)
+
+    def run(self, args: list[bytes]) -> Any:
+        self.socket._process_command(args)
+        reply = self.replies.pop() if self.replies else None
+        if isinstance(reply, SimpleError):
+            raise reply
+        return reply
+
+    def close(self) -> None:
+        self.socket.close()

@@ -204,6 +204,9 @@ class ClientConnection:
             self._run_engine_command(first, args)
             if first == b"client":
                 self.server.close_killed()
+            elif first == b"reset":
+                # RESET makes the connection the default user again, authenticated only if that user needs no password.
+                self.authenticated = not engine.requires_auth()
         if engine.blocked_may_proceed:
             if engine.blocked:
                 self.server.retry_blocked()

@@ -106,6 +106,17 @@ class RedisEngine:
             self.server.config[b"notify-keyspace-events"] = value.encode()
             self.keyspace_events = "K" in value or "E" in value
 
+    def define_users(self, rules: str) -> None:
+        """Create ACL users from `name rule rule ...; name rule ...`, the arguments ACL SETUSER takes."""
+        from emulator.redis.client_socket import InternalSession
+
+        session = InternalSession(self)
+        try:
+            for definition in filter(None, (part.strip() for part in rules.split(";"))):
+                session.run([b"ACL", b"SETUSER", *(word.encode() for word in definition.split())])
+        finally:
+            session.close()
+
     def requires_auth(self) -> bool:
         return not self.server.acl.get_user_acl(b"default").check_password(None)
 

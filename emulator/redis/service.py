@@ -65,6 +65,8 @@ class RedisService:
         engine = RedisEngine(self.clock)
         try:
             engine.config.set_many(self._initial_config())
+            if settings.redis_users:
+                engine.define_users(settings.redis_users)
         except Exception as exc:
             raise ServiceStartError(f"invalid Redis setting: {getattr(exc, 'value', exc)}") from None
         try:

@@ -16,7 +16,8 @@ from redis.retry import Retry
 
 from emulator.clock import clock
 from emulator.config import Settings
-from emulator.redis.service import RedisService
+from emulator.redis.child_server import RedisServerService
+from emulator.redis.service import RedisService, redis_service
 
 
 def free_port() -> int:
@@ -81,12 +82,12 @@ def twin_port(redis_endpoint) -> int:
 
 
 @pytest.fixture
-def start_twin() -> Iterator[Callable[..., RedisService]]:
+def start_twin() -> Iterator[Callable[..., RedisService | RedisServerService]]:
     """Start extra Redis twins with their own settings (password, maxmemory, TLS); stopped after the test."""
-    started: list[RedisService] = []
+    started: list[RedisService | RedisServerService] = []
 
-    def start(**settings) -> RedisService:
-        service = RedisService(SimpleNamespace(settings=Settings(redis_port=0, **settings), clock=clock))
+    def start(**settings) -> RedisService | RedisServerService:
+        service = redis_service(SimpleNamespace(settings=Settings(redis_port=0, **settings), clock=clock))
         service.start()
         started.append(service)
         return service

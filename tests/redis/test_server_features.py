@@ -211,3 +211,28 @@ def test_memory_estimate_is_close_to_redis_server(redis_client, real_redis) -> N
 
     for estimate, measured in zip(fill(redis_client), fill(real_redis), strict=True):
         assert measured / 1.5 <= estimate <= measured * 1.5
+
+
+@pytest.mark.parametrize("backend", ["fakeredis", "redis-server"])
+def test_users_flag_defines_acl_users(start_twin, backend: str) -> None:
+    if backend == "redis-server" and shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed (apt-get install -y redis-server)")
+    service = start_twin(
+        redis_backend=backend, redis_password="adminpw", redis_users="app on >apppw ~app:* +@all; ro on >ropw ~* +@read"
+    )
+    app = redis.Redis(port=service.port, username="app", password="apppw", **NO_RETRY)
+    assert app.set("app:k", "v") is True
+    with pytest.raises(redis.exceptions.NoPermissionError):
+        app.set("other:k", "v")
+    reader = redis.Redis(port=service.port, username="ro", password="ropw", **NO_RETRY)
+    assert reader.get("app:k") == b"v"
+    with pytest.raises(redis.exceptions.NoPermissionError):
+        reader.set("app:k", "w")
+
+
+def test_reset_drops_authentication(start_twin) -> None:
+    service = start_twin(redis_password="pw")
+    client = redis.Redis(port=service.port, password="pw", single_connection_client=True, **NO_RETRY)
+    assert client.execute_command("RESET") in ("RESET", b"RESET")
+    with pytest.raises(redis.AuthenticationError):
+        client.get("k")
