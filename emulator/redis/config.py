@@ -63,12 +63,6 @@ def _positive_int(value: str) -> str:
     return value
 
 
-def _non_negative_int(value: str) -> str:
-    if not value.isdigit():
-        raise ValueError("argument couldn't be parsed into an integer")
-    return value
-
-
 def _any(value: str) -> str:
     return value
 
@@ -87,14 +81,12 @@ _PARAMETERS: dict[str, tuple[str, Callable[[str], str]]] = {
     "maxmemory-samples": ("5", _positive_int),
     "notify-keyspace-events": ("", _events),
     "proto-max-bulk-len": (str(512 * 1024 * 1024), _bulk_len),
-    "timeout": ("0", _non_negative_int),
     "databases": ("16", _positive_int),
     "appendonly": ("no", _any),
     "save": ("", _any),
     "maxclients": ("10000", _positive_int),
-    "lfu-log-factor": ("10", _non_negative_int),
-    "lfu-decay-time": ("1", _non_negative_int),
 }
+# Reported as the emulator runs them (16 databases, no persistence); setting them is refused, not ignored.
 _READ_ONLY = {"databases", "appendonly", "save"}
 
 
@@ -128,9 +120,6 @@ class ServerConfig:
         for name, value in checked.items():
             self._values[name] = value
             self._on_change(name, value)
-
-    def set(self, name: str, value: str) -> None:
-        self.set_many([(name, value)])
 
 
 def _failed(name: str, reason: str) -> SimpleError:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import fakeredis
@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from emulator.redis.connection import ClientConnection
 
 REDIS_VERSION = "7.0.0"
-DATABASES = 16
 
 
 # notify-keyspace-events class of each command family: $ strings, l lists, s sets, h hashes, z sorted sets, t streams.
@@ -57,7 +56,6 @@ class Stats:
     total_commands_processed: int = 0
     total_connections_received: int = 0
     rejected_connections: int = 0
-    extra: dict[str, int] = field(default_factory=dict)
 
 
 class RedisEngine:
@@ -95,6 +93,9 @@ class RedisEngine:
     def _config_changed(self, name: str, value: str) -> None:
         if name == "maxmemory":
             self.maxmemory = int(value)
+        elif name == "proto-max-bulk-len":
+            for connection in self.connections.values():
+                connection.reader.max_bulk_len = int(value)
         elif name == "requirepass":
             # fakeredis's AUTH reads the password from its own config; the default user needs it too (redis 6+).
             self.server.config[b"requirepass"] = value.encode()
