@@ -10,6 +10,7 @@ from fakeredis._helpers import SimpleError, SimpleString
 # Limits as redis-server applies them (networking.c); a header longer than this without CRLF is an attack or garbage.
 MAX_INLINE_SIZE = 64 * 1024
 MAX_MULTIBULK_COUNT = 1024 * 1024
+LARGE_REQUEST = 1024 * 1024
 
 
 class ProtocolError(Exception):
@@ -40,8 +41,9 @@ class RequestReader:
             pending += data
             if len(pending) < self._needed:
                 return []
-            # Parsing immutable bytes is faster than slicing the bytearray; the copy happens once per complete batch.
-            buffer = bytes(pending)
+            # Parsing immutable bytes is faster than slicing the bytearray, but for a large argument that copy
+            # would hold the request in memory three times over; there, arguments are copied out of a view instead.
+            buffer = bytes(pending) if len(pending) < LARGE_REQUEST else pending
         else:
             buffer = data
         commands: list[list[bytes]] = []
@@ -61,13 +63,18 @@ class RequestReader:
                     commands.append(command)
         finally:
             if pos < end:
-                self._buffer = bytearray(buffer[pos:]) if pos or not pending else pending
+                if not pos and pending:
+                    self._buffer = pending
+                elif buffer is pending:
+                    del pending[:pos]
+                else:
+                    self._buffer = bytearray(buffer[pos:])
                 self._needed = max(0, self._needed - pos)
             else:
                 self._buffer = bytearray()
         return commands
 
-    def _multibulk(self, buffer: bytes, start: int) -> tuple[list[bytes], int] | None:
+    def _multibulk(self, buffer: bytes | bytearray, start: int) -> tuple[list[bytes], int] | None:
         eol = buffer.find(b"\r\n", start)
         if eol < 0:
             if len(buffer) - start > MAX_INLINE_SIZE:
@@ -103,17 +110,21 @@ class RequestReader:
             if data_end + 2 > len(buffer):
                 self._needed = data_end + 2
                 return None
-            args.append(buffer[data_start:data_end])
+            if type(buffer) is bytes:
+                args.append(buffer[data_start:data_end])
+            else:
+                with memoryview(buffer) as view:
+                    args.append(bytes(view[data_start:data_end]))
             pos = data_end + 2
         return args, pos
 
-    def _inline(self, buffer: bytes, start: int) -> tuple[list[bytes], int] | None:
+    def _inline(self, buffer: bytes | bytearray, start: int) -> tuple[list[bytes], int] | None:
         eol = buffer.find(b"\n", start)
         if eol < 0:
             if len(buffer) - start > MAX_INLINE_SIZE:
                 raise ProtocolError("Protocol error: too big inline request")
             return None
-        line = buffer[start:eol].rstrip(b"\r")
+        line = bytes(buffer[start:eol]).rstrip(b"\r")
         return split_inline(line), eol + 1
 
 

@@ -184,3 +184,22 @@ def test_resp3_hello_switches_reply_types(redis_client_factory) -> None:
 def test_hello_rejects_unknown_protocol(twin) -> None:
     with pytest.raises(redis.ResponseError, match="NOPROTO"):
         twin.execute_command("HELLO", "4")
+
+
+def test_large_arguments_arriving_in_pieces_round_trip(twin) -> None:
+    value = bytes(range(256)) * (32 * 1024)  # 8 MB, binary, CRLF inside
+    assert twin.set("big", value) is True
+    assert twin.get("big") == value
+    assert twin.strlen("big") == len(value)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.binary(min_size=1, max_size=64), st.integers(1, 3))
+def test_the_large_request_path_splits_like_the_small_one(tail: bytes, pieces: int) -> None:
+    value = b"\r\n" * (600 * 1024) + tail
+    stream = b"*2\r\n$4\r\nECHO\r\n$%d\r\n%s\r\n*1\r\n$4\r\nPING\r\n" % (len(value), value)
+    reader = RequestReader()
+    step = len(stream) // pieces + 1
+    parsed = [command for i in range(0, len(stream), step) for command in reader.feed(stream[i : i + step])]
+    assert parsed == [[b"ECHO", value], [b"PING"]]
+    assert all(type(arg) is bytes for command in parsed for arg in command)
