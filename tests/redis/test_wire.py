@@ -203,3 +203,24 @@ def test_the_large_request_path_splits_like_the_small_one(tail: bytes, pieces: i
     parsed = [command for i in range(0, len(stream), step) for command in reader.feed(stream[i : i + step])]
     assert parsed == [[b"ECHO", value], [b"PING"]]
     assert all(type(arg) is bytes for command in parsed for arg in command)
+
+
+def _available_memory() -> int:
+    with open("/proc/meminfo") as meminfo:
+        fields = dict(line.split(":", 1) for line in meminfo)
+    return int(fields["MemAvailable"].split()[0]) * 1024
+
+
+def test_a_512_mb_argument_is_accepted_and_one_byte_more_refused(twin, twin_port) -> None:
+    try:
+        enough = _available_memory() > 4 * 1024**3
+    except (OSError, KeyError, ValueError):
+        enough = False
+    if not enough:
+        pytest.skip("needs 4 GB of available memory (the test client and the server each hold 512 MB, twice)")
+    limit = 512 * 1024 * 1024
+    received, closed = closed_after(twin_port, b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$%d\r\n" % (limit + 1))
+    assert (received, closed) == (b"-ERR Protocol error: invalid bulk length\r\n", True)
+    assert twin.set("huge", b"x" * limit) is True
+    assert twin.strlen("huge") == limit
+    assert twin.delete("huge") == 1
