@@ -46,9 +46,11 @@ class RequestReader:
             buffer = bytes(pending) if len(pending) < LARGE_REQUEST else pending
         else:
             buffer = data
-        commands: list[list[bytes]] = []
         self._needed = 0
-        pos = 0
+        if type(buffer) is bytes and buffer[:1] == b"*":
+            commands, pos = split_complete_commands(buffer)
+        else:
+            commands, pos = [], 0
         end = len(buffer)
         try:
             while pos < end:
@@ -126,6 +128,41 @@ class RequestReader:
             return None
         line = bytes(buffer[start:eol]).rstrip(b"\r")
         return split_inline(line), eol + 1
+
+
+def split_complete_commands(buffer: bytes) -> tuple[list[list[bytes]], int]:
+    """The leading well-formed multibulk commands, found with one split on CRLF: the fast path for pipelines.
+
+    Stops (returning what it has and where it stopped) at anything it cannot vouch for: an incomplete command, an
+    inline one, or an argument whose length does not match its header, such as one containing CRLF. The
+    careful parser takes over from there.
+    """
+    tokens = buffer.split(b"\r\n")
+    commands: list[list[bytes]] = []
+    pos = 0
+    i = 0
+    last = len(tokens) - 1  # the bytes after the final CRLF: never a complete token
+    while i < last:
+        header = tokens[i]
+        if header[:1] != b"*":
+            break
+        try:
+            count = int(header[1:])
+        except ValueError:
+            break
+        end = i + 1 + 2 * count
+        if count <= 0 or end > last:
+            break
+        args = tokens[i + 2 : end : 2]
+        size = len(header) + 2
+        for bulk_header, arg in zip(tokens[i + 1 : end : 2], args, strict=True):
+            if bulk_header != b"$%d" % len(arg):
+                return commands, pos
+            size += len(bulk_header) + len(arg) + 4
+        commands.append(args)
+        pos += size
+        i = end
+    return commands, pos
 
 
 _ESCAPES = {ord("n"): b"\n", ord("r"): b"\r", ord("t"): b"\t", ord("b"): b"\b", ord("a"): b"\a"}
