@@ -96,7 +96,7 @@ def is_known(name: bytes, args: list[bytes]) -> bool:
     return text in SUPPORTED_COMMANDS
 
 
-def sock_has_subcommands(args: list[bytes]) -> bool:
+def has_subcommands(args: list[bytes]) -> bool:
     return args[0].decode(errors="replace").lower() in COMMANDS_WITH_SUB
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from fakeredis._helpers import QUEUED, NoResponse, SimpleError
 
-from emulator.redis.client_socket import EngineSocket, is_known, sock_has_subcommands
+from emulator.redis.client_socket import EngineSocket, has_subcommands, is_known
 from emulator.redis.commands.connection import NOAUTH
 from emulator.redis.commands.registry import CONTAINERS, SERVER_COMMANDS, ServerCommand, command_name
 from emulator.redis.engine import DENYOOM_COMMANDS, READONLY_COMMANDS
@@ -49,7 +49,7 @@ class ClientConnection:
         self.fd = sock.fileno()
         self.server_address = sock.getsockname()[:2]
         self.reader = RequestReader(int(self.engine.config["proto-max-bulk-len"]))
-        self.out: list[bytes] = []
+        self.out: list[bytes | memoryview] = []
         self.out_size = 0
         self.closed = False
         self.closing = False
@@ -110,7 +110,8 @@ class ClientConnection:
             if self.closing:
                 self.server.discard(self)
         else:
-            self.out = [data[sent:]]
+            # A view, so a large reply drained in many sends is not copied again for each.
+            self.out = [memoryview(data)[sent:]]
             self.out_size = len(data) - sent
             self.server.want_write(self, True)
 
@@ -243,6 +244,11 @@ class ClientConnection:
         method = getattr(sock, command.method)
         with self.engine.server.lock:
             try:
+                if sock._pubsub and not self.resp3 and command.signature.name != "quit":
+                    raise SimpleError(
+                        f"ERR Can't execute '{command.signature.name.replace(' ', '|')}': only (P|S)SUBSCRIBE / "
+                        "(P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
+                    )
                 sock._server.acl.validate_command(sock._client_info.user, sock._client_info, args)
                 signature.check_arity(arguments, sock.version)
                 if sock._queueing and command.queueable:
@@ -259,7 +265,7 @@ class ClientConnection:
             self.reply(result)
 
     def _unknown(self, args: list[bytes]) -> None:
-        if sock_has_subcommands(args) and len(args) > 1:
+        if has_subcommands(args) and len(args) > 1:
             self._unknown_subcommand(args)
             return
         # redis-server quotes the first arguments back, up to 128 characters of them.
@@ -289,26 +295,22 @@ class ClientConnection:
         self.blocked = Blocked(deadline, func, shape)
         self.engine.blocked.append(self)
 
-    def retry(self) -> bool:
-        """Try the blocked command again; True once it has replied."""
+    def retry(self) -> None:
+        """Try the blocked command again; it replies and unblocks once it succeeds or fails."""
         blocked = self.blocked
         if blocked is None:
-            return True
-        sock = self.socket
+            return
         try:
-            done, result = sock.retry_blocked(blocked.func, blocked.shape)
+            done, result = self.socket.retry_blocked(blocked.func, blocked.shape)
         except SimpleError as exc:
             done, result = True, exc
         if done:
             self._unblock(result)
-        return done
 
-    def expire_block(self, now: float) -> bool:
+    def expire_block(self, now: float) -> None:
         blocked = self.blocked
-        if blocked is None or blocked.deadline is None or blocked.deadline > now:
-            return False
-        self._unblock(self.socket.timed_out(blocked.shape))
-        return True
+        if blocked is not None and blocked.deadline is not None and blocked.deadline <= now:
+            self._unblock(self.socket.timed_out(blocked.shape))
 
     def _unblock(self, result: Any) -> None:
         self.blocked = None

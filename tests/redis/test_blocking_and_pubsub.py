@@ -192,3 +192,28 @@ def test_server_commands_queue_inside_multi(redis_client) -> None:
     pipe = redis_client.pipeline(transaction=True)
     pipe.set("k", "v").config_get("maxmemory-policy").get("k")
     assert pipe.execute() == [True, {"maxmemory-policy": "noeviction"}, b"v"]
+
+
+def test_server_commands_are_refused_while_subscribed_in_resp2_like_redis_server(
+    redis_client_factory, real_redis
+) -> None:
+    replies = []
+    for client in (redis_client_factory(protocol=2), real_redis):
+        connection = client.connection_pool.get_connection()
+        connection.send_command("SUBSCRIBE", "c")
+        connection.read_response()
+        connection.send_command("INFO")
+        with pytest.raises(redis.ResponseError) as caught:
+            connection.read_response()
+        replies.append(str(caught.value))
+        connection.disconnect()
+    assert replies[0] == replies[1]
+
+
+def test_a_large_reply_drains_to_a_slow_reader(redis_client) -> None:
+    value = b"v" * (16 * 1024 * 1024)
+    redis_client.set("big", value)
+    pipe = redis_client.pipeline(transaction=False)
+    for _ in range(4):
+        pipe.get("big")
+    assert pipe.execute() == [value] * 4
