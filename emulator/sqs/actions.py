@@ -27,15 +27,17 @@ def _action(function: Action) -> Action:
 
 
 def _send_entry(params: dict, entry_id: str = "") -> SendEntry:
-    system = params.get("MessageSystemAttributes") or {}
-    unknown = set(system) - {"AWSTraceHeader"}
-    if unknown:
-        raise errors.InvalidParameterValue(
-            f"Message system attribute name '{sorted(unknown)[0]}' is invalid. Only AWSTraceHeader is supported."
-        )
-    trace = system.get("AWSTraceHeader")
-    if trace is not None and trace.data_type != "String":
-        raise errors.InvalidParameterValue("The message system attribute AWSTraceHeader must be of type String.")
+    system = params.get("MessageSystemAttributes")
+    trace = None
+    if system:
+        unknown = set(system) - {"AWSTraceHeader"}
+        if unknown:
+            raise errors.InvalidParameterValue(
+                f"Message system attribute name '{sorted(unknown)[0]}' is invalid. Only AWSTraceHeader is supported."
+            )
+        trace = system.get("AWSTraceHeader")
+        if trace is not None and trace.data_type != "String":
+            raise errors.InvalidParameterValue("The message system attribute AWSTraceHeader must be of type String.")
     return SendEntry(
         id=params.get("Id", entry_id),
         body=params.get("MessageBody"),

@@ -233,6 +233,7 @@ class SqsBackend:
         with self._lock:
             queue = self._queue(ctx, url)
             result = self._send(ctx, queue, entry, self.clock.now())
+            self._arrivals[queue].notify()
             return result
 
     def send_message_batch(
@@ -241,16 +242,17 @@ class SqsBackend:
         batch.validate_entry_ids([entry.id for entry in entries])
         with self._lock:
             queue = self._queue(ctx, url)
-            total = sum(message_size(entry.body, entry.message_attributes) for entry in entries)
-            batch.validate_total_size(total)
+            sizes = [message_size(entry.body, entry.message_attributes) for entry in entries]
+            batch.validate_total_size(sum(sizes))
             now = self.clock.now()
             done: list[tuple[str, SendResult]] = []
             failed: list[BatchFailure] = []
-            for entry in entries:
+            for entry, size in zip(entries, sizes, strict=True):
                 try:
-                    done.append((entry.id, self._send(ctx, queue, entry, now)))
+                    done.append((entry.id, self._send(ctx, queue, entry, now, size)))
                 except errors.SqsError as exc:
                     failed.append(_failure(entry.id, exc))
+            self._arrivals[queue].notify(len(done))
             return done, failed
 
     def receive_message(
@@ -550,7 +552,10 @@ class SqsBackend:
                     "not allow this queue as a dead-letter source; see its RedriveAllowPolicy."
                 )
 
-    def _send(self, ctx: RequestContext, queue: Queue, entry: SendEntry, now: float) -> SendResult:
+    def _send(
+        self, ctx: RequestContext, queue: Queue, entry: SendEntry, now: float, size: int | None = None
+    ) -> SendResult:
+        """Validate and enqueue one message; the caller wakes long polls."""
         body = validate_body(entry.body)
         validate_attributes(entry.message_attributes)
         if entry.trace_header is not None and not entry.trace_header:
@@ -563,7 +568,8 @@ class SqsBackend:
                     f"Value {delay} for parameter DelaySeconds is invalid. Reason: The request include "
                     "parameter that is not valid for this queue type."
                 )
-        size = message_size(body, entry.message_attributes)
+        if size is None:
+            size = message_size(body, entry.message_attributes)
         if size > queue.max_message_size:
             raise errors.InvalidParameterValue(
                 "One or more parameters are invalid. Reason: Message must be shorter than "
@@ -601,7 +607,6 @@ class SqsBackend:
         result = SendResult(message.id, message.md5_body, message.md5_attributes, message.md5_system, sequence)
         if queue.fifo:
             queue.sent_deduplication_ids.remember(queue.deduplication_key(entry.group_id, dedup_id), result, now)
-        self._arrivals[queue].notify()
         return result
 
     def _receive_now(
