@@ -1,6 +1,6 @@
 """Redis endpoint benchmark: cloudtwin against fakeredis's TcpFakeServer and redis-server, in one run.
 
-    python bench/redis_bench.py [--requests 50000] [--clients 10] [--pipeline 16] [--skip-peers]
+    python bench/redis_bench.py [--requests 50000] [--clients 10] [--pipeline 16] [--repeat 1] [--skip-peers]
 
 Every server runs in its own process on 127.0.0.1; throughput comes from redis-benchmark
 (`-t set,get,incr,lpush,lpop,hset`), pub/sub delivery latency from a redis-py publisher and
@@ -127,6 +127,15 @@ def redis_benchmark(port: int, requests: int, clients: int, pipeline: int) -> di
     return rates
 
 
+def best_of(repeat: int, port: int, requests: int, clients: int, pipeline: int) -> dict[str, float]:
+    """Each test's best rate over `repeat` runs: on a shared 2-core machine, the least disturbed run."""
+    best: dict[str, float] = {}
+    for _ in range(repeat):
+        for test, rate in redis_benchmark(port, requests, clients, pipeline).items():
+            best[test] = max(best.get(test, 0.0), rate)
+    return best
+
+
 def pubsub_latency(port: int, messages: int = 2000) -> tuple[float, float]:
     """Median and 99th percentile, in ms, from PUBLISH sent to message received."""
     subscriber = redis.Redis(port=port).pubsub(ignore_subscribe_messages=True)
@@ -152,6 +161,7 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=50_000)
     parser.add_argument("--clients", type=int, default=10)
     parser.add_argument("--pipeline", type=int, default=16)
+    parser.add_argument("--repeat", type=int, default=1, help="runs per measurement; the table shows the best")
     parser.add_argument("--skip-peers", action="store_true", help="measure cloudtwin only")
     args = parser.parse_args()
     if shutil.which("redis-benchmark") is None:
@@ -169,8 +179,8 @@ def main() -> int:
             continue
         print(f"measuring {name} ...", file=sys.stderr, flush=True)
         with running(command, port):
-            single = redis_benchmark(port, args.requests, args.clients, 1)
-            pipelined = redis_benchmark(port, args.requests, args.clients, args.pipeline)
+            single = best_of(args.repeat, port, args.requests, args.clients, 1)
+            pipelined = best_of(args.repeat, port, args.requests, args.clients, args.pipeline)
             p50, p99 = pubsub_latency(port)
         results[name] = {"single": single, "pipelined": pipelined, "p50": p50, "p99": p99}
 
@@ -180,7 +190,10 @@ def main() -> int:
 
 def print_table(results: dict[str, dict], args: argparse.Namespace) -> None:
     names = list(results)
-    print(f"\nredis-benchmark -n {args.requests} -c {args.clients}; requests per second (P = -P {args.pipeline})\n")
+    print(
+        f"\nredis-benchmark -n {args.requests} -c {args.clients}, best of {args.repeat}; "
+        f"requests per second (P = -P {args.pipeline})\n"
+    )
     header = ["test"] + [f"{name}" for name in names] + [f"{name} P" for name in names]
     rows = []
     for test in TESTS:
