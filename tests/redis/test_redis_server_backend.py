@@ -65,3 +65,13 @@ def test_a_missing_binary_says_how_to_install_it(monkeypatch) -> None:
     service = make_service(redis_backend="redis-server")
     with pytest.raises(ServiceStartError, match="apt-get install -y redis-server"):
         service.start()
+
+
+def test_the_child_server_speaks_tls_when_given_a_certificate(start_twin, certificate) -> None:
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed (apt-get install -y redis-server)")
+    cert, key = certificate
+    service = start_twin(redis_backend="redis-server", redis_tls_cert=cert, redis_tls_key=key)
+    assert service.endpoint.startswith("rediss://")
+    client = redis.Redis(port=service.port, ssl=True, ssl_cert_reqs=None)
+    assert client.set("k", "v") is True and client.get("k") == b"v"
