@@ -17,7 +17,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import boto3
@@ -64,43 +64,68 @@ def client(port: int):
     )
 
 
-def rate(operation, seconds: float) -> float:
-    """Operations per second over about `seconds`, after a short warm-up."""
-    for _ in range(20):
-        operation()
-    count, start = 0, time.perf_counter()
-    while (elapsed := time.perf_counter() - start) < seconds:
-        for _ in range(20):
+class Rate:
+    """Operations and the time spent in them only (set-up between operations is not counted)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.spent = 0.0
+
+    def run(self, operation, seconds: float, prepare=None) -> None:
+        budget = self.spent + seconds
+        while self.spent < budget:
+            if prepare is not None:
+                prepare()
+            began = time.perf_counter()
             operation()
-        count += 20
-    return count / elapsed
+            self.spent += time.perf_counter() - began
+            self.count += 1
+
+    @property
+    def per_second(self) -> float:
+        return self.count / self.spent
 
 
-def measure(port: int, seconds: float) -> dict[str, float]:
-    sqs = client(port)
-    url = sqs.create_queue(QueueName="bench")["QueueUrl"]
-    entries = [{"Id": str(i), "MessageBody": "payload"} for i in range(10)]
-    results = {
-        "SendMessage": rate(lambda: sqs.send_message(QueueUrl=url, MessageBody="payload"), seconds),
-        "SendMessageBatch(10)": rate(lambda: sqs.send_message_batch(QueueUrl=url, Entries=entries), seconds),
-    }
-    # Keep the queue from running dry while receiving.
-    for _ in range(300):
-        sqs.send_message_batch(QueueUrl=url, Entries=entries)
+class Workload:
+    """The three measured operations against one server, on a queue kept small."""
 
-    def receive_and_delete() -> None:
-        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
-        if messages:
-            sqs.delete_message_batch(
-                QueueUrl=url,
-                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)],
-            )
+    def __init__(self, port: int) -> None:
+        self.sqs = client(port)
+        self.url = self.sqs.create_queue(QueueName="bench")["QueueUrl"]
+        self.entries = [{"Id": str(i), "MessageBody": "payload"} for i in range(10)]
+        self.operations = {
+            "SendMessage": (self.send, self.drain),
+            "SendMessageBatch(10)": (self.send_batch, self.drain),
+            "Receive(10)+DeleteBatch": (self.receive_and_delete, self.send_batch),
+        }
+        self._sent = 0
 
-    results["Receive(10)+DeleteBatch"] = rate(receive_and_delete, seconds)
-    return results
+    def send(self) -> None:
+        self.sqs.send_message(QueueUrl=self.url, MessageBody="payload")
+        self._sent += 1
+
+    def send_batch(self) -> None:
+        self.sqs.send_message_batch(QueueUrl=self.url, Entries=self.entries)
+        self._sent += 10
+
+    def drain(self) -> None:
+        """Purge now and then, so every server sends into a queue of similar depth."""
+        if self._sent >= 1000:
+            self.sqs.delete_queue(QueueUrl=self.url)
+            self.url = self.sqs.create_queue(QueueName=f"bench-{time.perf_counter_ns()}")["QueueUrl"]
+            self._sent = 0
+
+    def receive_and_delete(self) -> None:
+        messages = self.sqs.receive_message(QueueUrl=self.url, MaxNumberOfMessages=10).get("Messages", [])
+        self.sqs.delete_message_batch(
+            QueueUrl=self.url,
+            Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)],
+        )
+        self._sent -= len(messages)
 
 
-def throughput_table(seconds: float) -> None:
+def throughput_table(seconds: float, rounds: int) -> None:
+    """All servers up at once; rounds interleave them so load from elsewhere hits each alike."""
     ports = {name: free_port() for name in ("canned", "cloudtwin", "moto")}
     commands = {
         "canned": [sys.executable, str(HERE / "canned_server.py"), str(ports["canned"])],
@@ -108,15 +133,23 @@ def throughput_table(seconds: float) -> None:
                       "--redis-port", "-1", "--kafka", "off"],  # fmt: skip
         "moto": [sys.executable, "-m", "moto.server", "-p", str(ports["moto"])],
     }
-    figures = {}
-    for name, command in commands.items():
-        with server(command, ports[name]):
-            figures[name] = measure(ports[name], seconds)
-    print(f"\nThroughput, one boto3 client, ops/s ({seconds:g} s per figure)")
+    with ExitStack() as stack:
+        for name, command in commands.items():
+            stack.enter_context(server(command, ports[name]))
+        workloads = {name: Workload(port) for name, port in ports.items()}
+        rates = {name: {op: Rate() for op in workloads[name].operations} for name in workloads}
+        for workload in workloads.values():  # warm-up, not counted
+            for operation, prepare in workload.operations.values():
+                Rate().run(operation, 0.2, prepare)
+        for _ in range(rounds):
+            for name, workload in workloads.items():
+                for op, (operation, prepare) in workload.operations.items():
+                    rates[name][op].run(operation, seconds / rounds, prepare)
+    print(f"\nThroughput, one boto3 client, ops/s ({seconds:g} s per figure in {rounds} interleaved rounds)")
     print(f"{'operation':<26}{'canned':>10}{'cloudtwin':>12}{'moto':>10}{'of canned':>12}{'vs moto':>10}")
-    for operation in figures["canned"]:
-        canned, ours, moto = (figures[n][operation] for n in ("canned", "cloudtwin", "moto"))
-        print(f"{operation:<26}{canned:>10.0f}{ours:>12.0f}{moto:>10.0f}{ours / canned:>11.0%}{ours / moto:>9.1f}x")
+    for op in rates["canned"]:
+        canned, ours, moto = (rates[n][op].per_second for n in ("canned", "cloudtwin", "moto"))
+        print(f"{op:<26}{canned:>10.0f}{ours:>12.0f}{moto:>10.0f}{ours / canned:>11.0%}{ours / moto:>9.1f}x")
 
 
 def deep_queue_latency(depth: int, samples: int) -> None:
@@ -180,12 +213,14 @@ def startup_time(runs: int) -> None:
         finally:
             process.terminate()
             process.wait(timeout=10)
-    print(f"\n`cloudtwin serve` first answer: median {statistics.median(times):.3f} s, max {max(times):.3f} s ({runs} runs)")
+    median, worst = statistics.median(times), max(times)
+    print(f"\n`cloudtwin serve` first answer: median {median:.3f} s, max {worst:.3f} s ({runs} runs)")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seconds", type=float, default=5.0, help="measuring time per throughput figure")
+    parser.add_argument("--seconds", type=float, default=6.0, help="measuring time per throughput figure")
+    parser.add_argument("--rounds", type=int, default=6, help="interleaved rounds the measuring time is split into")
     parser.add_argument("--deep", type=int, default=1_000_000, help="queue depth for the latency comparison")
     parser.add_argument("--samples", type=int, default=300, help="receives per latency figure")
     parser.add_argument("--only", choices=["throughput", "depth", "startup"], help="run one part")
@@ -194,7 +229,7 @@ def main() -> None:
     if args.only in (None, "startup"):
         startup_time(10)
     if args.only in (None, "throughput"):
-        throughput_table(args.seconds)
+        throughput_table(args.seconds, args.rounds)
     if args.only in (None, "depth"):
         deep_queue_latency(args.deep, args.samples)
 
