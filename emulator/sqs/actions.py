@@ -49,8 +49,10 @@ def _send_entry(params: dict, entry_id: str = "") -> SendEntry:
     )
 
 
-def _send_output(result: SendResult) -> dict:
-    output = {"MessageId": result.message_id, "MD5OfMessageBody": result.md5_body}
+def _send_output(result: SendResult, entry_id: str | None = None) -> dict:
+    output = {"Id": entry_id} if entry_id is not None else {}
+    output["MessageId"] = result.message_id
+    output["MD5OfMessageBody"] = result.md5_body
     if result.md5_attributes:
         output["MD5OfMessageAttributes"] = result.md5_attributes
     if result.md5_system_attributes:
@@ -128,7 +130,7 @@ def send_message(backend, ctx, params):
 def send_message_batch(backend, ctx, params):
     entries = [_send_entry(entry) for entry in _entries(params)]
     done, failed = backend.send_message_batch(ctx, params.get("QueueUrl"), entries)
-    return _batch_output([{"Id": entry_id, **_send_output(result)} for entry_id, result in done], failed)
+    return _batch_output([_send_output(result, entry_id) for entry_id, result in done], failed)
 
 
 @_action

@@ -43,7 +43,7 @@ class JsonProtocol:
         except Exception:
             log.exception("SQS JSON request failed")
             return self._error(start_response, errors.SqsError("We encountered an internal error."), request_id)
-        body = json.dumps(output, default=encode_json_value, ensure_ascii=False).encode("utf-8")
+        body = _ENCODER.encode(output).encode("utf-8")
         start_response("200 OK", [("Content-Type", CONTENT_TYPE), ("x-amzn-RequestId", request_id)])
         return [body]
 
@@ -76,6 +76,7 @@ class JsonProtocol:
 
 
 def encode_json_value(value):
+    """JSON for what the action layer returns beyond plain data: message attribute values."""
     if isinstance(value, MessageAttributeValue):
         encoded = {"DataType": value.data_type}
         if value.binary_value is not None:
@@ -84,3 +85,7 @@ def encode_json_value(value):
             encoded["StringValue"] = value.string_value
         return encoded
     raise TypeError(f"cannot encode {type(value).__name__}")
+
+
+# One encoder for every response: json.dumps with options would build a new one per call.
+_ENCODER = json.JSONEncoder(default=encode_json_value, ensure_ascii=False)
