@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from typing import Protocol
 
 
@@ -27,3 +28,14 @@ class Service(Protocol):
 
 class ServiceStartError(RuntimeError):
     """A service could not start; the message says why and how to fix it."""
+
+
+def listen_error(exc: OSError, host: str, port: int, flag: str, holder: str = "") -> ServiceStartError:
+    """The error to raise when binding host:port failed: for a port in use, which setting to change."""
+    if exc.errno == errno.EADDRINUSE:
+        env = "CLOUDTWIN_" + flag.removeprefix("--").replace("-", "_").upper()
+        return ServiceStartError(
+            f"port {port} on {host} is already in use{holder}: stop what holds it, "
+            f"or choose another with {flag} / {env} (0 picks a free one)"
+        )
+    return ServiceStartError(f"cannot listen on {host}:{port}: {exc.strerror}")

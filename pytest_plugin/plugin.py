@@ -31,6 +31,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         parser.addini(f"cloudtwin_{name}", help=help_text, default=default)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # kafka-python 3 reads its own resources through importlib's legacy API, which warns on
+    # every client the Kafka fixtures build; the warning is not the user's to act on.
+    config.addinivalue_line("filterwarnings", "ignore:(open_text|read_text) is deprecated:DeprecationWarning")
+
+
 def cloudtwin_option(config: pytest.Config, name: str) -> str:
     value = config.getoption(f"cloudtwin_{name}")
     return value if value is not None else config.getini(f"cloudtwin_{name}")

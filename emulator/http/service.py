@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import errno
 from typing import TYPE_CHECKING
 
 from emulator.http.gateway import Gateway
 from emulator.http.server import HttpServer
-from emulator.service import ServiceStartError
+from emulator.service import listen_error
 from emulator.sqs.backend import SqsBackend
 
 if TYPE_CHECKING:
@@ -35,12 +34,7 @@ class AwsService:
         try:
             self.server = HttpServer(self.gateway, settings.host, settings.aws_port, settings.max_request_bytes)
         except OSError as exc:
-            if exc.errno == errno.EADDRINUSE:
-                raise ServiceStartError(
-                    f"port {settings.aws_port} on {settings.host} is already in use: stop what holds it, "
-                    "or choose another with --aws-port / CLOUDTWIN_AWS_PORT"
-                ) from None
-            raise ServiceStartError(f"cannot listen on {settings.host}:{settings.aws_port}: {exc.strerror}") from None
+            raise listen_error(exc, settings.host, settings.aws_port, "--aws-port") from None
         self.server.start()
 
     def stop(self) -> None:

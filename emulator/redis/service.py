@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import errno
 import ssl
 from typing import TYPE_CHECKING
 
@@ -10,7 +9,7 @@ from emulator.redis.child_server import RedisServerService
 from emulator.redis.config import parse_memory
 from emulator.redis.engine import RedisEngine
 from emulator.redis.server import RespServer
-from emulator.service import ServiceStartError
+from emulator.service import ServiceStartError, listen_error
 
 if TYPE_CHECKING:
     from emulator.process import Emulator
@@ -72,12 +71,9 @@ class RedisService:
         try:
             server = RespServer(engine, settings.host, settings.redis_port, self._ssl_context())
         except OSError as exc:
-            if exc.errno == errno.EADDRINUSE:
-                raise ServiceStartError(
-                    f"port {settings.redis_port} on {settings.host} is already in use (another redis-server?): stop "
-                    "what holds it, or choose another with --redis-port / CLOUDTWIN_REDIS_PORT (0 picks a free one)"
-                ) from None
-            raise ServiceStartError(f"cannot listen on {settings.host}:{settings.redis_port}: {exc.strerror}") from None
+            raise listen_error(
+                exc, settings.host, settings.redis_port, "--redis-port", " (another redis-server?)"
+            ) from None
         server.start()
         self.engine, self.server = engine, server
         # Keys whose TTL an advanced clock has passed disappear at once, not at the next periodic sweep.
