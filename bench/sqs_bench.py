@@ -129,8 +129,18 @@ def throughput_table(seconds: float, rounds: int) -> None:
     ports = {name: free_port() for name in ("canned", "cloudtwin", "moto")}
     commands = {
         "canned": [sys.executable, str(HERE / "canned_server.py"), str(ports["canned"])],
-        "cloudtwin": [sys.executable, "-m", "emulator.cli", "serve", "--aws-port", str(ports["cloudtwin"]),
-                      "--redis-port", "-1", "--kafka", "off"],  # fmt: skip
+        "cloudtwin": [
+            sys.executable,
+            "-m",
+            "emulator.cli",
+            "serve",
+            "--aws-port",
+            str(ports["cloudtwin"]),
+            "--redis-port",
+            "-1",
+            "--kafka",
+            "off",
+        ],  # fmt: skip
         "moto": [sys.executable, "-m", "moto.server", "-p", str(ports["moto"])],
     }
     with ExitStack() as stack:

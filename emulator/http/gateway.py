@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from emulator.process import Emulator
     from emulator.sqs.backend import SqsBackend
 
+
 def _is_sqs_json_without_target(environ: dict) -> bool:
     """A JSON 1.0 request signed for SQS that names no action: the JSON wire tells it so."""
     if not environ.get("CONTENT_TYPE", "").startswith("application/x-amz-json-1.0"):

@@ -8,6 +8,7 @@ for retention. Nothing here locks or waits; the backend does that.
 from __future__ import annotations
 
 import heapq
+from abc import ABC, abstractmethod
 import itertools
 import json
 from collections import OrderedDict, deque
@@ -25,7 +26,7 @@ GONE = MessageState.GONE
 DeadLetterHook = Callable[[Message], bool]
 
 
-class Queue:
+class Queue(ABC):
     """What standard and FIFO queues share: counts, timers, retention."""
 
     fifo = False
@@ -161,11 +162,13 @@ class Queue:
 
     # -- what each kind of queue does differently ----------------------------------------
 
+    @abstractmethod
     def take(self, limit: int, dead_letter: DeadLetterHook) -> list[Message]:
-        raise NotImplementedError
+        """Up to `limit` visible messages in delivery order; each is first offered to `dead_letter`."""
 
+    @abstractmethod
     def _on_visible(self, message: Message) -> None:
-        raise NotImplementedError
+        """A message became visible: make it receivable."""
 
     def _on_flight_ended(self, message: Message) -> None:
         """A message stopped being in flight (it became visible again or was removed)."""
@@ -174,8 +177,9 @@ class Queue:
         if previous is INFLIGHT:
             self._on_flight_ended(message)
 
+    @abstractmethod
     def _clear_ready(self) -> None:
-        raise NotImplementedError
+        """Forget every receivable message (the queue is being purged)."""
 
 
 class StandardQueue(Queue):
