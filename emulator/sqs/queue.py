@@ -8,9 +8,9 @@ for retention. Nothing here locks or waits; the backend does that.
 from __future__ import annotations
 
 import heapq
-from abc import ABC, abstractmethod
 import itertools
 import json
+from abc import ABC, abstractmethod
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator
 
@@ -170,7 +170,7 @@ class Queue(ABC):
     def _on_visible(self, message: Message) -> None:
         """A message became visible: make it receivable."""
 
-    def _on_flight_ended(self, message: Message) -> None:
+    def _on_flight_ended(self, message: Message) -> None:  # noqa: B027 - a hook; standard queues need none
         """A message stopped being in flight (it became visible again or was removed)."""
 
     def _on_removed(self, message: Message, previous: MessageState) -> None:
