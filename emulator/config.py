@@ -77,10 +77,15 @@ class Settings:
             elif cls.env_name(f.name) in environ:
                 raw = environ[cls.env_name(f.name)]
                 try:
-                    values[f.name] = _parser_type(f)(raw)
+                    values[f.name] = parse_setting(f, raw)
                 except ValueError:
                     raise ValueError(f"{cls.env_name(f.name)}={raw!r} is not a valid {f.type}") from None
         return cls(**values)
+
+
+def parse_setting(f: dataclasses.Field, raw: str):
+    """A setting's value from text (an env var, an ini line); ValueError if it is not one."""
+    return _parser_type(f)(raw)
 
 
 def _parser_type(f: dataclasses.Field):

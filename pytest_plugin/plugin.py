@@ -1,18 +1,21 @@
 """The cloudtwin pytest plugin: an emulator per test session, and clients and resources per test.
 
 Every option can be given on the command line (`--cloudtwin-<name>`) or in the ini file
-(`cloudtwin_<name>`).
+(`cloudtwin_<name>`); besides the plugin's own, every setting of `cloudtwin serve` but the
+ports and the host (tests always use free 127.0.0.1 ports) configures the session's emulator.
+Custom emulators and clients come from `pytest_plugin.factories`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import uuid
 
 import pytest
 
 from emulator.clock import clock as emulator_clock
-from emulator.config import Settings
+from emulator.config import Settings, parse_setting
 from emulator.process import Emulator
 from pytest_plugin.redis_fixtures import redis_client, redis_client_factory, redis_endpoint  # noqa: F401
 
@@ -24,14 +27,26 @@ _OPTIONS = {
 }
 
 
+# Settings the session emulator takes from options; ports and host are always its own.
+_EMULATOR_SETTINGS = [
+    f
+    for f in dataclasses.fields(Settings)
+    if f.name not in _OPTIONS and f.name not in {"host", "aws_port", "redis_port", "kafka_port"}
+]
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("cloudtwin")
-    for name, (help_text, default) in _OPTIONS.items():
+    options = dict(_OPTIONS)
+    for f in _EMULATOR_SETTINGS:
+        options[f.name] = (f"emulator setting: {f.metadata['help']}", "")
+    for name, (help_text, default) in options.items():
         group.addoption(f"--cloudtwin-{name.replace('_', '-')}", dest=f"cloudtwin_{name}", default=None, help=help_text)
         parser.addini(f"cloudtwin_{name}", help=help_text, default=default)
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    _settings_from_options(config)  # a bad value stops the run before any test
     # kafka-python 3 reads its own resources through importlib's legacy API, which warns on
     # every client the Kafka fixtures build; the warning is not the user's to act on.
     config.addinivalue_line("filterwarnings", "ignore:(open_text|read_text) is deprecated:DeprecationWarning")
@@ -42,11 +57,35 @@ def cloudtwin_option(config: pytest.Config, name: str) -> str:
     return value if value is not None else config.getini(f"cloudtwin_{name}")
 
 
+def emulator_settings(config: pytest.Config, **overrides) -> Settings:
+    """Settings for an emulator of this session: overrides > options > ini > CLOUDTWIN_* > defaults.
+
+    Ports are free ones and Kafka is off unless overridden: the Kafka fixtures start a broker
+    only for sessions that use one.
+    """
+    flags: dict = {"aws_port": 0, "redis_port": 0, "kafka": "off", "region": cloudtwin_option(config, "region")}
+    flags.update(_settings_from_options(config))
+    flags.update(overrides)
+    return Settings.resolve(flags)
+
+
+def _settings_from_options(config: pytest.Config) -> dict:
+    values = {}
+    for f in _EMULATOR_SETTINGS:
+        raw = cloudtwin_option(config, f.name)
+        if raw in (None, ""):
+            continue
+        try:
+            values[f.name] = parse_setting(f, raw)
+        except ValueError:
+            raise pytest.UsageError(f"--cloudtwin-{f.name.replace('_', '-')}={raw!r} is not a valid {f.type}") from None
+    return values
+
+
 @pytest.fixture(scope="session")
 def cloudtwin(request: pytest.FixtureRequest):
     """The emulator for this session, on ephemeral 127.0.0.1 ports; stopped at the end."""
-    settings = Settings(aws_port=0, redis_port=0, kafka="off", region=cloudtwin_option(request.config, "region"))
-    with Emulator(settings) as emulator:
+    with Emulator(emulator_settings(request.config)) as emulator:
         yield emulator
 
 
