@@ -38,6 +38,11 @@ class Settings:
     redis_tls_key: str = _setting("", "PEM private key for --redis-tls-cert")
     kafka: str = _setting("auto", "Kafka backend: auto|redpanda|jvm|external=HOST:PORT|off")
     kafka_port: int = _setting(9092, "port the managed Kafka broker listens on; 0 picks a free one")
+    kafka_advertised: str = _setting(
+        "",
+        "Kafka address told to clients (health, MSK GetBootstrapBrokers) when they reach the broker under "
+        "another name than the emulator does, e.g. localhost:19092 from outside a compose network",
+    )
     kafka_cache_dir: str = _setting("", "where the JVM backend caches Kafka's jars (default ~/.cache/cloudtwin/kafka)")
     kafka_start_timeout: float = _setting(180.0, "seconds a managed Kafka broker may take to become ready")
     redpanda_image: str = _setting(

@@ -58,7 +58,7 @@ class MskControlPlane:
                 "this emulator runs without Kafka (--kafka off); start it with --kafka auto to get a broker",
             )  # fmt: skip
         try:
-            bootstrap = kafka.wait_ready(BROKER_WAIT_SECONDS)  # type: ignore[attr-defined]
+            bootstrap = kafka.client_bootstrap(BROKER_WAIT_SECONDS)  # type: ignore[attr-defined]
         except ServiceStartError as exc:
             return _error(start_response, 400, "BadRequestException", f"the emulator's Kafka broker is down: {exc}")
         return respond_json(start_response, 200, {"bootstrapBrokerString": bootstrap})

@@ -157,6 +157,11 @@ class KafkaService:
             raise ServiceStartError(self.error or f"Kafka is {self.state}")
         return self.bootstrap
 
+    def client_bootstrap(self, timeout: float | None = None) -> str:
+        """The address clients are told to use once the broker is ready (see kafka_advertised)."""
+        bootstrap = self.wait_ready(timeout)
+        return self.settings.kafka_advertised or bootstrap
+
     def stop(self) -> None:
         with self._lock:
             self._stopping.set()
@@ -179,7 +184,7 @@ class KafkaService:
             "state": self.state,
             "backend": choice.backend if choice else None,
             "endpoint": self.bootstrap,
-            "bootstrap": self.bootstrap,
+            "bootstrap": self.settings.kafka_advertised or self.bootstrap,
             "reason": choice.reason if choice else None,
         }
         if self.ready_seconds is not None:

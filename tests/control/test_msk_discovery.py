@@ -89,3 +89,24 @@ def test_without_kafka_the_brokers_request_says_how_to_get_one():
 
     assert caught.value.response["Error"]["Code"] == "BadRequestException"
     assert "--kafka auto" in caught.value.response["Error"]["Message"]
+
+
+def test_an_advertised_address_is_what_clients_discover(kafka_bootstrap):
+    # As in docker/compose.yaml: the emulator reaches the broker by one name, clients by another.
+    settings = Settings(
+        aws_port=0, redis_port=-1, kafka=f"external={kafka_bootstrap}", kafka_advertised="localhost:19092"
+    )
+    with Emulator(settings) as emulator:
+        msk = boto3.client(
+            "kafka",
+            endpoint_url=emulator.aws_endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+        )
+        arn = msk.create_cluster_v2(ClusterName="advertised", Serverless={"VpcConfigs": [{"SubnetIds": ["s"]}]})[
+            "ClusterArn"
+        ]
+        assert msk.get_bootstrap_brokers(ClusterArn=arn)["BootstrapBrokerString"] == "localhost:19092"
+        health = emulator.health()["kafka"]
+        assert (health["bootstrap"], health["endpoint"]) == ("localhost:19092", kafka_bootstrap)
