@@ -44,6 +44,7 @@ class Queue(ABC):
         self.messages: OrderedDict[str, Message] = OrderedDict()
         self.counts = [0, 0, 0]
         self._timers: list[tuple[float, int, int, Message]] = []
+        self._out_of_order: list[tuple[int, int, Message]] = []
         self._timer_seq = itertools.count()
         self.retention = 0
         self.visibility_timeout = 0
@@ -73,7 +74,12 @@ class Queue(ABC):
     # -- life cycle -------------------------------------------------------------------
 
     def add(self, message: Message, delay: int, now: float) -> None:
-        self.messages[message.id] = message
+        messages = self.messages
+        if messages and message.sent_ms < messages[next(reversed(messages))].sent_ms:
+            # A message moved here keeps its original enqueue time: retention must find it
+            # although it sits behind younger messages.
+            heapq.heappush(self._out_of_order, (message.sent_ms, next(self._timer_seq), message))
+        messages[message.id] = message
         message.state = DELAYED if delay > 0 else VISIBLE
         self.counts[message.state] += 1
         if delay > 0:
@@ -123,6 +129,9 @@ class Queue(ABC):
             if oldest.sent_ms > horizon_ms:
                 break
             self.remove(oldest)
+        out_of_order = self._out_of_order
+        while out_of_order and out_of_order[0][0] <= horizon_ms:
+            self.remove(heapq.heappop(out_of_order)[2])
 
     def next_timer_at(self) -> float | None:
         return self._timers[0][0] if self._timers else None
@@ -133,6 +142,7 @@ class Queue(ABC):
             message.version += 1
         self.messages.clear()
         self._timers.clear()
+        self._out_of_order.clear()
         self.counts = [0, 0, 0]
         self._clear_ready()
 

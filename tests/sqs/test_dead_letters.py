@@ -141,3 +141,20 @@ def test_move_task_needs_a_dead_letter_queue(sqs, new_queue):
     with pytest.raises(ClientError) as excinfo:
         sqs.start_message_move_task(SourceArn=arn(sqs, plain))
     assert error_code(excinfo) == "InvalidParameterValue"
+
+
+def test_retention_of_a_moved_message_counts_from_its_first_enqueue(sqs, new_queue, clock):
+    dlq = new_queue(MessageRetentionPeriod=60)
+    source = new_queue(VisibilityTimeout=1)
+    redrive(sqs, source, dlq, count=1)
+    sqs.send_message(QueueUrl=source, MessageBody="old")
+    clock.advance(50)
+    sqs.send_message(QueueUrl=dlq, MessageBody="young")
+    assert [m["Body"] for m in receive(sqs, source)] == ["old"]
+    clock.advance(1)
+    assert receive(sqs, source) == []  # "old" moves to the dead-letter queue, behind "young"
+    assert counts(sqs, dlq)[0] == 2
+    clock.advance(10)
+    # AWS: expiry always counts from the original enqueue time, so "old" (61 s) is gone.
+    assert counts(sqs, dlq)[0] == 1
+    assert [m["Body"] for m in receive(sqs, dlq, MaxNumberOfMessages=10)] == ["young"]
