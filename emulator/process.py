@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 
 from emulator.clock import Clock
 from emulator.clock import clock as default_clock
@@ -21,7 +20,6 @@ class Emulator:
         self.clock = clock or default_clock
         self.services: dict[str, Service] = {}
         self.failures: dict[str, str] = {}
-        self._stopped = threading.Event()
         self._build_services()
 
     def _build_services(self) -> None:
@@ -59,10 +57,6 @@ class Emulator:
                 service.stop()
             except Exception:  # a failing stop must not keep the others running
                 log.exception("stopping %s failed", service.name)
-        self._stopped.set()
-
-    def wait(self) -> None:
-        self._stopped.wait()
 
     def health(self) -> dict:
         report = {}
