@@ -25,9 +25,6 @@ class Clock:
             return frozen
         return time.time() + self._offset
 
-    def now_ms(self) -> int:
-        return int(self.now() * 1000)
-
     @property
     def frozen(self) -> bool:
         return self._frozen_at is not None

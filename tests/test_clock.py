@@ -20,7 +20,6 @@ def test_freeze_and_advance():
     at = clock.freeze(1000.0)
     assert at == clock.now() == 1000.0
     assert clock.advance(31) == 1031.0
-    assert clock.now_ms() == 1_031_000
 
 
 def test_advance_while_running_shifts_wall_time():

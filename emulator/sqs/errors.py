@@ -29,7 +29,6 @@ def _error(name: str, query_code: str | None = None, status: int = 400) -> type[
 
 QueueDoesNotExist = _error("QueueDoesNotExist", "AWS.SimpleQueueService.NonExistentQueue")
 QueueNameExists = _error("QueueNameExists", "QueueAlreadyExists")
-QueueDeletedRecently = _error("QueueDeletedRecently", "AWS.SimpleQueueService.QueueDeletedRecently")
 InvalidAttributeName = _error("InvalidAttributeName")
 InvalidAttributeValue = _error("InvalidAttributeValue")
 InvalidParameterValue = _error("InvalidParameterValue")
@@ -46,7 +45,6 @@ BatchEntryIdsNotDistinct = _error("BatchEntryIdsNotDistinct", "AWS.SimpleQueueSe
 BatchRequestTooLong = _error("BatchRequestTooLong", "AWS.SimpleQueueService.BatchRequestTooLong")
 InvalidBatchEntryId = _error("InvalidBatchEntryId", "AWS.SimpleQueueService.InvalidBatchEntryId")
 UnsupportedOperation = _error("UnsupportedOperation", "AWS.SimpleQueueService.UnsupportedOperation")
-OverLimit = _error("OverLimit", status=403)
 ResourceNotFoundException = _error("ResourceNotFoundException", status=404)
 InvalidAddress = _error("InvalidAddress")
 InvalidAction = _error("InvalidAction")
