@@ -136,3 +136,18 @@ def test_missing_target_on_a_json_request_signed_for_sqs(aws_endpoint_url):
         urllib.request.urlopen(request, timeout=10)
     assert excinfo.value.code == 400
     assert json.loads(excinfo.value.read())["__type"] == "com.amazon.coral.service#UnknownOperationException"
+
+
+def test_many_connections_opened_and_dropped(cloudtwin, sqs, queue_with_message):
+    server = cloudtwin.services["aws"].server
+    connections = []
+    for index in range(300):
+        conn = socket.create_connection((server.host, server.port), timeout=10)
+        if index % 3 == 0:
+            conn.sendall(b"POST / HTTP/1.1\r\nContent-Length: 100\r\n\r\npartial")  # then vanish mid-body
+        elif index % 3 == 1:
+            conn.sendall(b"\x00\xff garbage")
+        connections.append(conn)
+    for conn in connections:
+        conn.close()
+    assert counts(sqs, queue_with_message) == (1, 0, 0)
