@@ -169,11 +169,6 @@ def normalize(attributes: dict[str, str], fifo: bool, creating: bool) -> dict[st
         if raw is None:
             raise errors.InvalidAttributeValue(f"Invalid value for the parameter {name}.")
         result[name] = spec.normalize(name, str(raw))
-    if result.get("FifoThroughputLimit") == "perMessageGroupId" and result.get("DeduplicationScope") == "queue":
-        raise errors.InvalidAttributeValue(
-            "Invalid value for the parameter FifoThroughputLimit. Reason: perMessageGroupId requires "
-            "DeduplicationScope messageGroup."
-        )
     return result
 
 

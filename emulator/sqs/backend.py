@@ -204,12 +204,6 @@ class SqsBackend:
                     raise errors.InvalidAttributeValue(f"Invalid value for the parameter {name}.")
                 else:
                     values[name] = value
-            scope = values.get("DeduplicationScope")
-            if values.get("FifoThroughputLimit") == "perMessageGroupId" and scope == "queue":
-                raise errors.InvalidAttributeValue(
-                    "Invalid value for the parameter FifoThroughputLimit. Reason: perMessageGroupId "
-                    "requires DeduplicationScope messageGroup."
-                )
             self._check_redrive(queue.arn, values, queue.fifo)
             queue.attributes = values
             queue.apply_attributes()

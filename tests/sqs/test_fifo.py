@@ -104,13 +104,13 @@ def test_deduplication_scope_message_group(sqs, new_queue):
     assert counts(sqs, url)[0] == 2
 
 
-def test_high_throughput_needs_message_group_scope(sqs):
-    with pytest.raises(ClientError) as excinfo:
-        sqs.create_queue(
-            QueueName="ht.fifo",
-            Attributes={"FifoQueue": "true", "DeduplicationScope": "queue", "FifoThroughputLimit": "perMessageGroupId"},
-        )
-    assert error_code(excinfo) == "InvalidAttributeValue"
+def test_throughput_limit_alone_keeps_queue_wide_deduplication(sqs, new_queue):
+    # AWS: other combinations than the high-throughput pair are accepted, "normal throughput is in
+    # effect and deduplication occurs as specified".
+    url = new_queue(fifo=True, DeduplicationScope="queue", FifoThroughputLimit="perMessageGroupId")
+    send(sqs, url, "x", group="a", dedup="d")
+    send(sqs, url, "x", group="b", dedup="d")
+    assert counts(sqs, url)[0] == 1
 
 
 def test_receive_request_attempt_id_returns_the_same_batch(sqs, new_queue):
