@@ -551,7 +551,8 @@ class SqsBackend:
     ) -> SendResult:
         """Validate and enqueue one message; the caller wakes long polls."""
         body = validate_body(entry.body)
-        validate_attributes(entry.message_attributes)
+        if entry.message_attributes:
+            validate_attributes(entry.message_attributes)
         if entry.trace_header is not None and not entry.trace_header:
             raise errors.InvalidParameterValue("The message system attribute AWSTraceHeader must not be empty.")
         delay = entry.delay_seconds

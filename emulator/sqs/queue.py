@@ -45,6 +45,7 @@ class Queue(ABC):
         self.counts = [0, 0, 0]
         self._timers: list[tuple[float, int, int, Message]] = []
         self._out_of_order: list[tuple[int, int, Message]] = []
+        self._newest_sent_ms = 0
         self._timer_seq = itertools.count()
         self.retention = 0
         self.visibility_timeout = 0
@@ -74,12 +75,13 @@ class Queue(ABC):
     # -- life cycle -------------------------------------------------------------------
 
     def add(self, message: Message, delay: int, now: float) -> None:
-        messages = self.messages
-        if messages and message.sent_ms < messages[next(reversed(messages))].sent_ms:
+        if message.sent_ms < self._newest_sent_ms:
             # A message moved here keeps its original enqueue time: retention must find it
             # although it sits behind younger messages.
             heapq.heappush(self._out_of_order, (message.sent_ms, next(self._timer_seq), message))
-        messages[message.id] = message
+        else:
+            self._newest_sent_ms = message.sent_ms
+        self.messages[message.id] = message
         message.state = DELAYED if delay > 0 else VISIBLE
         self.counts[message.state] += 1
         if delay > 0:
