@@ -58,7 +58,10 @@ def test_stop_ends_a_waiting_long_poll():
 
     poller = threading.Thread(target=poll)
     poller.start()
-    time.sleep(0.3)  # let the poll reach the server; not a timing assertion
+    deadline = time.monotonic() + 30
+    while emulator.services["aws"].sqs.long_polls_waiting < 1:  # stop while it really waits
+        assert time.monotonic() < deadline, "the receive never started waiting"
+        time.sleep(0.01)
     emulator.stop()
     poller.join(timeout=30)
     sqs.close()

@@ -49,7 +49,7 @@ class AwsService:
             "up": self.server is not None,
             "endpoint": self.endpoint,
             "backend": "cloudtwin-sqs+moto",
-            "sqs": {"queues": self.sqs.queue_count()},
+            "sqs": {"queues": self.sqs.queue_count(), "long_polls_waiting": self.sqs.long_polls_waiting},
         }
 
     def reset(self) -> None:

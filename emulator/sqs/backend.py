@@ -111,6 +111,8 @@ class SqsBackend:
         self._arrivals: dict[Queue, threading.Condition] = {}
         self.move_tasks = MoveTasks()
         self._message_ids = UuidSequence()
+        self.long_polls_waiting = 0
+        """Receives waiting for a message now (changed under the lock; shown in health)."""
         self._remove_listener = clock.on_move(self._wake_all)
 
     # -- queues ------------------------------------------------------------------------
@@ -278,7 +280,11 @@ class SqsBackend:
                 taken = self._receive_now(queue, limit, visibility_timeout, attempt_id, now)
                 if taken or now >= start + wait or time.monotonic() >= real_deadline:
                     break
-                self._arrivals[queue].wait(self._wait_timeout(queue, start + wait, real_deadline, now))
+                self.long_polls_waiting += 1
+                try:
+                    self._arrivals[queue].wait(self._wait_timeout(queue, start + wait, real_deadline, now))
+                finally:
+                    self.long_polls_waiting -= 1
                 if self._by_arn.get(queue.arn) is not queue:
                     raise errors.QueueDoesNotExist("The specified queue does not exist.")
             return [

@@ -8,50 +8,55 @@ import time
 from tests.sqs.test_messages import receive
 
 
-def test_waiting_receive_wakes_on_send(sqs, new_queue, aws_endpoint_url):
+def wait_until_polling(cloudtwin, count: int = 1) -> None:
+    """Until `count` receives wait on the server: moving the clock earlier would not test the wait."""
+    deadline = time.monotonic() + 30
+    while cloudtwin.services["aws"].sqs.long_polls_waiting < count:
+        assert time.monotonic() < deadline, "the receive never started waiting"
+        time.sleep(0.01)
+
+
+def test_waiting_receive_wakes_on_send(cloudtwin, sqs, new_queue):
     url = new_queue()
     result: list = []
     waiter = threading.Thread(target=lambda: result.append(receive(sqs, url, WaitTimeSeconds=20)))
     waiter.start()
-    time.sleep(0.2)  # let the receive reach the server and start waiting; it is not a timing assertion
-    assert waiter.is_alive()
+    wait_until_polling(cloudtwin)
     sqs.send_message(QueueUrl=url, MessageBody="wake up")
     waiter.join(timeout=10)
     assert not waiter.is_alive()
     assert [m["Body"] for m in result[0]] == ["wake up"]
 
 
-def test_wait_ends_when_the_clock_passes_it(sqs, new_queue, clock):
+def test_wait_ends_when_the_clock_passes_it(cloudtwin, sqs, new_queue, clock):
     url = new_queue()
     result: list = []
     waiter = threading.Thread(target=lambda: result.append(receive(sqs, url, WaitTimeSeconds=20)))
     waiter.start()
-    time.sleep(0.2)
-    assert waiter.is_alive()
+    wait_until_polling(cloudtwin)
     clock.advance(20)
     waiter.join(timeout=10)
     assert not waiter.is_alive() and result == [[]]
 
 
-def test_waiting_receive_sees_a_delayed_message_when_the_clock_moves(sqs, new_queue, clock):
+def test_waiting_receive_sees_a_delayed_message_when_the_clock_moves(cloudtwin, sqs, new_queue, clock):
     url = new_queue()
     sqs.send_message(QueueUrl=url, MessageBody="later", DelaySeconds=5)
     result: list = []
     waiter = threading.Thread(target=lambda: result.append(receive(sqs, url, WaitTimeSeconds=20)))
     waiter.start()
-    time.sleep(0.2)
+    wait_until_polling(cloudtwin)
     clock.advance(5)
     waiter.join(timeout=10)
     assert [m["Body"] for m in result[0]] == ["later"]
 
 
-def test_queue_wait_time_attribute_is_the_default(sqs, new_queue, clock):
+def test_queue_wait_time_attribute_is_the_default(cloudtwin, sqs, new_queue, clock):
     url = new_queue(ReceiveMessageWaitTimeSeconds=20)
     result: list = []
     waiter = threading.Thread(target=lambda: result.append(receive(sqs, url)))
     waiter.start()
-    time.sleep(0.2)
-    assert waiter.is_alive()
+    wait_until_polling(cloudtwin)
     sqs.send_message(QueueUrl=url, MessageBody="x")
     waiter.join(timeout=10)
     assert [m["Body"] for m in result[0]] == ["x"]
