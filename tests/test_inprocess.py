@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 
 import boto3
 
 from emulator.config import Settings
 from emulator.process import Emulator
+from tests.sqs.test_long_polling import wait_until_polling
 
 
 def test_start_use_stop_leaves_no_thread_or_socket():
@@ -58,10 +58,7 @@ def test_stop_ends_a_waiting_long_poll():
 
     poller = threading.Thread(target=poll)
     poller.start()
-    deadline = time.monotonic() + 30
-    while emulator.services["aws"].sqs.long_polls_waiting < 1:  # stop while it really waits
-        assert time.monotonic() < deadline, "the receive never started waiting"
-        time.sleep(0.01)
+    wait_until_polling(emulator)  # stop while it really waits
     emulator.stop()
     poller.join(timeout=30)
     sqs.close()

@@ -75,7 +75,6 @@ class Gateway:
 
     def reset_moto(self) -> None:
         if self.moto_loaded:
-            from moto.core.base_backend import BackendDict  # noqa: F401 - moto is loaded already
             from moto.moto_api import _internal
 
             _internal.moto_api_backend.reset()

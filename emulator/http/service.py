@@ -18,7 +18,7 @@ class AwsService:
 
     def __init__(self, emulator: Emulator) -> None:
         self.settings = emulator.settings
-        self.sqs = SqsBackend(emulator.clock, self.settings.region, self.settings.account_id)
+        self.sqs = SqsBackend(emulator.clock)
         self.gateway = Gateway(emulator, self.sqs)
         self.server: HttpServer | None = None
 

@@ -23,6 +23,7 @@ from emulator.sqs.message import (
     MessageAttributeValue,
     MessageState,
     filter_message_attributes,
+    md5_of_attributes,
     message_size,
     moved_copy,
     validate_attributes,
@@ -101,10 +102,8 @@ class BatchFailure:
 
 
 class SqsBackend:
-    def __init__(self, clock: Clock, default_region: str = "us-east-1", default_account: str = "000000000000") -> None:
+    def __init__(self, clock: Clock) -> None:
         self.clock = clock
-        self.default_region = default_region
-        self.default_account = default_account
         self._lock = threading.RLock()
         self._queues: dict[tuple[str, str, str], Queue] = {}
         self._by_arn: dict[str, Queue] = {}
@@ -667,11 +666,10 @@ class SqsBackend:
             }
             attributes = {k: v for k, v in available.items() if k in system_names and v is not None}
         chosen = filter_message_attributes(message.attributes, attribute_names or [])
-        md5 = message.md5_attributes if chosen and len(chosen) == len(message.attributes) else None
-        if chosen and md5 is None:
-            from emulator.sqs.message import md5_of_attributes
-
-            md5 = md5_of_attributes(chosen)
+        md5 = None
+        if chosen:
+            # The digest covers what is returned: the stored one when nothing was filtered out.
+            md5 = message.md5_attributes if len(chosen) == len(message.attributes) else md5_of_attributes(chosen)
         return ReceivedMessage(message.id, handle, message.body, message.md5_body, attributes, chosen, md5)
 
     def _message_for_handle(self, queue: Queue, handle: str | None) -> tuple[str, Message | None]:

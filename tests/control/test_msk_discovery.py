@@ -10,16 +10,16 @@ from emulator.config import Settings
 from emulator.process import Emulator
 
 
+def msk_client(endpoint: str):
+    return boto3.client(
+        "kafka", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test"
+    )
+
+
 @pytest.fixture
 def msk(aws_endpoint_url, kafka_bootstrap):
     """An MSK client on an emulator whose broker is up (kafka_bootstrap starts it)."""
-    return boto3.client(
-        "kafka",
-        endpoint_url=aws_endpoint_url,
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    )
+    return msk_client(aws_endpoint_url)
 
 
 def discover_bootstrap(msk, cluster_name: str) -> str:
@@ -73,13 +73,7 @@ def test_brokers_of_an_unknown_cluster_are_not_found(msk):
 
 def test_without_kafka_the_brokers_request_says_how_to_get_one():
     with Emulator(Settings(aws_port=0, redis_port=-1, kafka="off")) as emulator:
-        msk = boto3.client(
-            "kafka",
-            endpoint_url=emulator.aws_endpoint,
-            region_name="us-east-1",
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
-        )
+        msk = msk_client(emulator.aws_endpoint)
         arn = msk.create_cluster_v2(ClusterName="no-broker", Serverless={"VpcConfigs": [{"SubnetIds": ["s"]}]})[
             "ClusterArn"
         ]
@@ -97,13 +91,7 @@ def test_an_advertised_address_is_what_clients_discover(kafka_bootstrap):
         aws_port=0, redis_port=-1, kafka=f"external={kafka_bootstrap}", kafka_advertised="localhost:19092"
     )
     with Emulator(settings) as emulator:
-        msk = boto3.client(
-            "kafka",
-            endpoint_url=emulator.aws_endpoint,
-            region_name="us-east-1",
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
-        )
+        msk = msk_client(emulator.aws_endpoint)
         arn = msk.create_cluster_v2(ClusterName="advertised", Serverless={"VpcConfigs": [{"SubnetIds": ["s"]}]})[
             "ClusterArn"
         ]

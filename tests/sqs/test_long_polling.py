@@ -8,20 +8,26 @@ import time
 from tests.sqs.test_messages import receive
 
 
-def wait_until_polling(cloudtwin, count: int = 1) -> None:
+def wait_until_polling(emulator, count: int = 1) -> None:
     """Until `count` receives wait on the server: moving the clock earlier would not test the wait."""
     deadline = time.monotonic() + 30
-    while cloudtwin.services["aws"].sqs.long_polls_waiting < count:
+    while emulator.services["aws"].sqs.long_polls_waiting < count:
         assert time.monotonic() < deadline, "the receive never started waiting"
         time.sleep(0.01)
 
 
-def test_waiting_receive_wakes_on_send(cloudtwin, sqs, new_queue):
-    url = new_queue()
+def start_polling(cloudtwin, sqs, url, **receive_args) -> tuple[threading.Thread, list]:
+    """A receive waiting on the server in a thread of its own; its messages land in the list."""
     result: list = []
-    waiter = threading.Thread(target=lambda: result.append(receive(sqs, url, WaitTimeSeconds=20)))
+    waiter = threading.Thread(target=lambda: result.append(receive(sqs, url, **receive_args)))
     waiter.start()
     wait_until_polling(cloudtwin)
+    return waiter, result
+
+
+def test_waiting_receive_wakes_on_send(cloudtwin, sqs, new_queue):
+    url = new_queue()
+    waiter, result = start_polling(cloudtwin, sqs, url, WaitTimeSeconds=20)
     sqs.send_message(QueueUrl=url, MessageBody="wake up")
     waiter.join(timeout=10)
     assert not waiter.is_alive()
@@ -30,10 +36,7 @@ def test_waiting_receive_wakes_on_send(cloudtwin, sqs, new_queue):
 
 def test_wait_ends_when_the_clock_passes_it(cloudtwin, sqs, new_queue, clock):
     url = new_queue()
-    result: list = []
-    waiter = threading.Thread(target=lambda: result.append(receive(sqs, url, WaitTimeSeconds=20)))
-    waiter.start()
-    wait_until_polling(cloudtwin)
+    waiter, result = start_polling(cloudtwin, sqs, url, WaitTimeSeconds=20)
     clock.advance(20)
     waiter.join(timeout=10)
     assert not waiter.is_alive() and result == [[]]
@@ -42,10 +45,7 @@ def test_wait_ends_when_the_clock_passes_it(cloudtwin, sqs, new_queue, clock):
 def test_waiting_receive_sees_a_delayed_message_when_the_clock_moves(cloudtwin, sqs, new_queue, clock):
     url = new_queue()
     sqs.send_message(QueueUrl=url, MessageBody="later", DelaySeconds=5)
-    result: list = []
-    waiter = threading.Thread(target=lambda: result.append(receive(sqs, url, WaitTimeSeconds=20)))
-    waiter.start()
-    wait_until_polling(cloudtwin)
+    waiter, result = start_polling(cloudtwin, sqs, url, WaitTimeSeconds=20)
     clock.advance(5)
     waiter.join(timeout=10)
     assert [m["Body"] for m in result[0]] == ["later"]
@@ -53,10 +53,7 @@ def test_waiting_receive_sees_a_delayed_message_when_the_clock_moves(cloudtwin, 
 
 def test_queue_wait_time_attribute_is_the_default(cloudtwin, sqs, new_queue, clock):
     url = new_queue(ReceiveMessageWaitTimeSeconds=20)
-    result: list = []
-    waiter = threading.Thread(target=lambda: result.append(receive(sqs, url)))
-    waiter.start()
-    wait_until_polling(cloudtwin)
+    waiter, result = start_polling(cloudtwin, sqs, url)
     sqs.send_message(QueueUrl=url, MessageBody="x")
     waiter.join(timeout=10)
     assert [m["Body"] for m in result[0]] == ["x"]
