@@ -6,21 +6,28 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import redis
-from fakeredis._commands import COMMANDS_WITH_SUB, SUPPORTED_COMMANDS, CommandItem
-from fakeredis._helpers import NoResponse, SimpleError
+from fakeredis import _msgs as msgs
+from fakeredis._commands import CommandItem, Signature
+from fakeredis._helpers import QUEUED, NoResponse, SimpleError, SimpleString
 from fakeredis._socket import FakeSocket
+from fakeredis._socket._resp import convert_to_resp2
 
 from emulator.redis.commands.config import ConfigCommands
-from emulator.redis.commands.connection import ConnectionCommands
+from emulator.redis.commands.connection import ConnectionCommands, not_allowed_while_subscribed
 from emulator.redis.commands.info import InfoCommands
 from emulator.redis.commands.lists import ListCommands
 from emulator.redis.commands.memory import MemoryCommands
+from emulator.redis.dispatch import apply, resolve
 from emulator.redis.engine import EVENT_CLASSES, REDIS_VERSION
 from emulator.redis.protocol import Push
 
 if TYPE_CHECKING:
     from emulator.redis.connection import ClientConnection
     from emulator.redis.engine import RedisEngine
+
+
+# Reply types that RESP2 sends as they are: no conversion call needed.
+_RESP2_READY = frozenset((bytes, int, type(None), SimpleString))
 
 
 class EngineSocket(ConnectionCommands, ConfigCommands, InfoCommands, ListCommands, MemoryCommands, FakeSocket):
@@ -31,20 +38,85 @@ class EngineSocket(ConnectionCommands, ConfigCommands, InfoCommands, ListCommand
     def __init__(self, engine: RedisEngine, connection: ClientConnection, client_info: dict[str, Any]) -> None:
         self.engine = engine
         self.connection = connection
-        # Set just before fakeredis hands over a command's own reply; anything else put is an out-of-band push.
-        self._reply_next = False
         super().__init__(engine.server, 0, client_class=redis.Redis, client_info=client_info)
 
     def put_response(self, msg: Any) -> None:
-        if self._reply_next:
-            self._reply_next = False
-            self.connection.reply(msg)
-        else:
-            self.connection.push(msg if isinstance(msg, Push) else Push(msg))
+        # Replies go straight to the connection from `execute`; what fakeredis puts here is out of band (pub/sub).
+        self.connection.push(msg if isinstance(msg, Push) else Push(msg))
 
-    def _decode_result(self, result: Any) -> Any:
-        # fakeredis turns errors into redis-py exceptions here; we keep them as they are and encode them ourselves.
-        self._reply_next = True
+    def execute(self, signature: Signature, arguments: list[bytes], fields: list[bytes]) -> None:
+        """Run one command fakeredis implements and reply, as fakeredis's `_process_command` does once it has the
+        command's signature: ACL, arity, MULTI queueing, EXECABORT, CLIENT REPLY OFF|SKIP."""
+        server = self._server
+        func = getattr(self, signature.func_name)
+        ran = False
+        try:
+            server.acl.validate_command(self._client_info.user, self._client_info, fields)
+            with server.lock:
+                closed = server.closed_sockets
+                while closed:
+                    sock = closed.pop()()
+                    if sock is not None:
+                        sock._cleanup(server)
+                now = self.engine.clock.now()
+                for db in server.dbs.values():
+                    db.time = now
+                signature.check_arity(arguments, self.version)
+                if self._queueing and self._transaction is not None and msgs.FLAG_TRANSACTION not in signature.flags:
+                    self._transaction.append((func, signature, arguments))
+                    result: Any = QUEUED
+                else:
+                    ran = True
+                    result = self._run_command(func, signature, arguments, False)
+        except SimpleError as exc:
+            if self._queueing and not ran:
+                self._transaction_failed = True
+            if signature.name == "exec" and exc.value.startswith("ERR "):
+                exc.value = "EXECABORT Transaction discarded because of: " + exc.value[4:]
+                self._forget_transaction()
+                self._clear_watches()
+            result = exc
+        suppressed = self._reply_off or self._reply_skip
+        # CLIENT REPLY SKIP silences the command after it, then clears itself.
+        self._reply_skip, self._reply_skip_next = self._reply_skip_next, False
+        if not suppressed and not isinstance(result, NoResponse):
+            self.connection.reply(result)
+
+    def _run_command(self, func: Callable[..., Any], sig: Signature, args: list[Any], from_script: bool) -> Any:
+        # fakeredis's, with arguments prepared by the dispatch plans and no per-call checks for other server types.
+        command_items: list[CommandItem] = []
+        self._subkey_events = []
+        try:
+            applied = apply(sig, args, self._db, self.version)
+            if from_script and msgs.FLAG_NO_SCRIPT in sig.flags:
+                raise SimpleError(msgs.COMMAND_IN_SCRIPT_MSG)
+            # RESP3 carries pushes apart from replies, so there a subscribed client may run any command.
+            if (
+                self._pubsub
+                and sig.name not in self.ACCEPTED_COMMANDS_WHILE_PUBSUB
+                and self._client_info.protocol_version == 2
+            ):
+                raise not_allowed_while_subscribed(sig.name)
+            if len(applied) == 1:
+                result = applied[0]
+            else:
+                args, command_items = applied
+                result = func(*args)
+                if (
+                    type(result) not in _RESP2_READY
+                    and self._resp_version == 2
+                    and msgs.FLAG_SKIP_CONVERT_TO_RESP2 not in sig.flags
+                ):
+                    result = convert_to_resp2(result)
+        except SimpleError as exc:
+            result = exc
+        if command_items:
+            remove_empty = msgs.FLAG_LEAVE_EMPTY_VAL not in sig.flags
+            for item in command_items:
+                item.writeback(remove_empty_val=remove_empty)
+            self._keyspace_notifications(command_items, sig.name.encode())
+        if command_items or self._subkey_events:
+            self._subkey_notifications(command_items)
         return result
 
     def _keyspace_notifications(self, command_items: list[CommandItem], event: bytes) -> None:
@@ -86,25 +158,6 @@ class EngineSocket(ConnectionCommands, ConfigCommands, InfoCommands, ListCommand
         return None if shape is None else shape(None)
 
 
-def is_known(name: bytes, args: list[bytes]) -> bool:
-    """Whether fakeredis implements the command `args` names (`name`, lowercased, with its subcommand if any)."""
-    if name in _SIMPLE_COMMANDS:
-        return True
-    text = name.decode(errors="replace")
-    if text in COMMANDS_WITH_SUB and len(args) > 1:
-        text += " " + args[1].decode(errors="replace").lower()
-    return text in SUPPORTED_COMMANDS
-
-
-def has_subcommands(args: list[bytes]) -> bool:
-    return args[0].decode(errors="replace").lower() in COMMANDS_WITH_SUB
-
-
-_SIMPLE_COMMANDS = frozenset(name.encode() for name in SUPPORTED_COMMANDS if " " not in name) - frozenset(
-    name.encode() for name in COMMANDS_WITH_SUB
-)
-
-
 class InternalSession:
     """Runs commands on the engine from the server itself (startup configuration), with no client attached."""
 
@@ -119,7 +172,10 @@ class InternalSession:
         self.replies.append(message)
 
     def run(self, args: list[bytes]) -> Any:
-        self.socket._process_command(args)
+        found = resolve(args)
+        if found is None:
+            raise SimpleError(f"ERR unknown command '{args[0].decode(errors='replace')}'")
+        self.socket.execute(*found, args)
         reply = self.replies.pop() if self.replies else None
         if isinstance(reply, SimpleError):
             raise reply

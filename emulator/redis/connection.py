@@ -9,11 +9,13 @@ from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from fakeredis._commands import Signature
 from fakeredis._helpers import QUEUED, NoResponse, SimpleError
 
-from emulator.redis.client_socket import EngineSocket, has_subcommands, is_known
-from emulator.redis.commands.connection import NOAUTH
+from emulator.redis.client_socket import EngineSocket
+from emulator.redis.commands.connection import NOAUTH, not_allowed_while_subscribed
 from emulator.redis.commands.registry import CONTAINERS, SERVER_COMMANDS, ServerCommand, command_name
+from emulator.redis.dispatch import has_subcommands, resolve
 from emulator.redis.engine import DENYOOM_COMMANDS, READONLY_COMMANDS
 from emulator.redis.protocol import ProtocolError, RequestReader, encode, error
 
@@ -199,10 +201,10 @@ class ClientConnection:
             self._run_server_command(server_command, args)
         elif first in CONTAINERS:
             self._unknown_subcommand(args)
-        elif not is_known(first, args):
+        elif (found := resolve(args)) is None:
             self._unknown(args)
         else:
-            self._run_engine_command(first, args)
+            self._run_engine_command(first, *found, args)
             if first == b"client":
                 self.server.close_killed()
             elif first == b"reset":
@@ -214,7 +216,7 @@ class ClientConnection:
             else:
                 engine.blocked_may_proceed = False
 
-    def _run_engine_command(self, name: bytes, args: list[bytes]) -> None:
+    def _run_engine_command(self, name: bytes, signature: Signature, arguments: list[bytes], args: list[bytes]) -> None:
         """Run a command through fakeredis, after eviction, and counting keyspace hits and misses for reads."""
         engine = self.engine
         sock = self.socket
@@ -223,14 +225,13 @@ class ClientConnection:
                 sock._transaction_failed = True
             self._write(error(OOM))
             return
-        sock._reply_next = False
         if name not in READONLY_COMMANDS:
-            sock._process_command(args)
+            sock.execute(signature, arguments, args)
             return
         db = sock._db
         db.lookups = lookups = {}
         try:
-            sock._process_command(args)
+            sock.execute(signature, arguments, args)
         finally:
             db.lookups = None
             hits = sum(lookups.values())
@@ -245,10 +246,7 @@ class ClientConnection:
         with self.engine.server.lock:
             try:
                 if sock._pubsub and not self.resp3 and command.signature.name != "quit":
-                    raise SimpleError(
-                        f"ERR Can't execute '{command.signature.name.replace(' ', '|')}': only (P|S)SUBSCRIBE / "
-                        "(P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
-                    )
+                    raise not_allowed_while_subscribed(command.signature.name)
                 sock._server.acl.validate_command(sock._client_info.user, sock._client_info, args)
                 signature.check_arity(arguments, sock.version)
                 if sock._queueing and command.queueable:
@@ -265,7 +263,7 @@ class ClientConnection:
             self.reply(result)
 
     def _unknown(self, args: list[bytes]) -> None:
-        if has_subcommands(args) and len(args) > 1:
+        if has_subcommands(args[0].lower()) and len(args) > 1:
             self._unknown_subcommand(args)
             return
         # redis-server quotes the first arguments back, up to 128 characters of them.

@@ -160,7 +160,42 @@ def _without(flat_map: list, *names: bytes) -> list:
     return [part for name, value in pairs if name not in names for part in (name, value)]
 
 
-SCENARIOS = [strings, lists, hashes_sets_zsets, errors, transactions, keys_and_databases, streams, server_commands]
+def command_shapes(r: redis.Redis) -> list:
+    """Argument counts, key positions and canned answers, as the server's dispatch plans them."""
+    many = {f"m{i}": i for i in range(100)}
+    pipe = r.pipeline(transaction=True)
+    pipe.set("t", 1).execute_command("GET").incr("t")
+    return [
+        r.lpush("pushed", "a", "b", "c"),
+        r.lpush("pushed", "d"),
+        r.lpushx("pushed", "e", "f"),
+        r.lpushx("absent", "e"),
+        r.lrange("pushed", 0, -1),
+        r.mset(many),
+        r.mget(*many)[95:],
+        r.mset({"a": 1, "b": 2, "c": 3}),
+        r.mget("a", "b", "c", "missing"),
+        r.dump("absent"),
+        r.hset("h", mapping={f"f{i}": i for i in range(40)}),
+        r.hmget("h", "f0", "f39", "nope"),
+        outcome(pipe.execute),
+        r.exists("t"),
+        outcome(lambda: r.execute_command("CONFIG GET", "maxmemory")),
+        outcome(lambda: r.execute_command("CONFIG")),
+    ]
+
+
+SCENARIOS = [
+    command_shapes,
+    strings,
+    lists,
+    hashes_sets_zsets,
+    errors,
+    transactions,
+    keys_and_databases,
+    streams,
+    server_commands,
+]
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.__name__ for s in SCENARIOS])

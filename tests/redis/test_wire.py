@@ -64,6 +64,26 @@ def test_a_thousand_pipelined_commands(twin, twin_port) -> None:
 
 
 @pytest.mark.parametrize(
+    "payload",
+    [
+        # CLIENT REPLY SKIP silences only the next command; OFF silences until ON.
+        b"CLIENT REPLY SKIP\r\nSET a 1\r\nGET a\r\nCLIENT REPLY OFF\r\nINCR a\r\nCLIENT REPLY ON\r\nGET a\r\n",
+        # A queued command with the wrong arity fails the transaction; EXEC discards it.
+        b"MULTI\r\nSET x 1\r\nGET\r\nEXEC\r\nEXISTS x\r\n",
+        # An error inside EXEC's run does not stop the commands after it.
+        b"MULTI\r\nSET x 1\r\nLPUSH x y\r\nINCR x\r\nEXEC\r\n",
+        b"SUBSCRIBE ch\r\nGET a\r\nPING\r\nUNSUBSCRIBE ch\r\nGET a\r\n",
+        b"EXEC\r\nDISCARD\r\nWATCH\r\nMULTI\r\nMULTI\r\nDISCARD\r\n",
+    ],
+    ids=["client-reply", "queued-arity-error", "exec-runtime-error", "pubsub-context", "transaction-misuse"],
+)
+def test_raw_exchanges_match_redis_server(twin, twin_port, real_redis, real_redis_port: int, payload: bytes) -> None:
+    expected = exchange(real_redis_port, payload)
+    assert expected, "redis-server answered nothing"
+    assert exchange(twin_port, payload, expect=len(expected)) == expected
+
+
+@pytest.mark.parametrize(
     ("payload", "message"),
     [
         (b"*1\r\n$40000000000000\r\n", b"-ERR Protocol error: invalid bulk length\r\n"),

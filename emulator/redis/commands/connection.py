@@ -13,6 +13,14 @@ from emulator.redis.commands.registry import server_command
 NOAUTH = "NOAUTH Authentication required."
 
 
+def not_allowed_while_subscribed(command_name: str) -> SimpleError:
+    """Redis 7's answer to a subscribed RESP2 client sending anything but (un)subscribe, PING, QUIT or RESET."""
+    return SimpleError(
+        f"ERR Can't execute '{command_name.replace(' ', '|')}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / "
+        "RESET are allowed in this context"
+    )
+
+
 class ConnectionCommands(ServerCommandsBase):
     @server_command("AUTH", repeat=(bytes,), allowed_before_auth=True, queueable=False)
     def cloudtwin_auth(self, *args: bytes) -> Any:
