@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from time import perf_counter
 from typing import TYPE_CHECKING, Any
 
 import redis
@@ -75,6 +76,9 @@ class EngineSocket(ConnectionCommands, ConfigCommands, InfoCommands, ListCommand
                 exc.value = "EXECABORT Transaction discarded because of: " + exc.value[4:]
                 self._forget_transaction()
                 self._clear_watches()
+            stats = self.engine.stats
+            stats.rejected(signature.name)
+            stats.error_replied(exc.value)
             result = exc
         suppressed = self._reply_off or self._reply_skip
         # CLIENT REPLY SKIP silences the command after it, then clears itself.
@@ -84,6 +88,8 @@ class EngineSocket(ConnectionCommands, ConfigCommands, InfoCommands, ListCommand
 
     def _run_command(self, func: Callable[..., Any], sig: Signature, args: list[Any], from_script: bool) -> Any:
         # fakeredis's, with arguments prepared by the dispatch plans and no per-call checks for other server types.
+        # Every command that runs passes here, inside EXEC and scripts too: this is where commandstats count.
+        started = perf_counter()
         command_items: list[CommandItem] = []
         self._subkey_events = []
         try:
@@ -117,6 +123,11 @@ class EngineSocket(ConnectionCommands, ConfigCommands, InfoCommands, ListCommand
             self._keyspace_notifications(command_items, sig.name.encode())
         if command_items or self._subkey_events:
             self._subkey_notifications(command_items)
+        failed = type(result) is SimpleError
+        stats = self.engine.stats
+        if failed:
+            stats.error_replied(result.value)
+        stats.ran(sig.name, perf_counter() - started, failed)
         return result
 
     def _keyspace_notifications(self, command_items: list[CommandItem], event: bytes) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import socket
 import ssl
+import time
 from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -143,7 +144,7 @@ class ClientConnection:
             try:
                 commands = self.reader.feed(data)
             except ProtocolError as exc:
-                self._write(error(f"ERR {exc}"))
+                self._refuse(f"ERR {exc}")
                 self.closing = True
                 self.flush()
                 return
@@ -187,21 +188,23 @@ class ClientConnection:
             self._execute(args)
         except Exception as exc:  # a bug here must cost one reply, not the connection or the loop
             log.exception("redis command %r failed", args[:1])
-            self._write(error(f"ERR internal error in cloudtwin's Redis server: {type(exc).__name__}: {exc}"))
+            self._refuse(f"ERR internal error in cloudtwin's Redis server: {type(exc).__name__}: {exc}")
 
     def _execute(self, args: list[bytes]) -> None:
         engine = self.engine
         engine.stats.total_commands_processed += 1
         first = args[0].lower()
         server_command = SERVER_COMMANDS.get(first if first not in CONTAINERS else command_name(args))
+        found = None if server_command is not None or first in CONTAINERS else resolve(args)
         if not self.authenticated and not (server_command and server_command.allowed_before_auth):
-            self._write(error(NOAUTH))
+            known = server_command.signature if server_command else found[0] if found else None
+            self._refuse(NOAUTH, known.name if known else None)
             return
         if server_command is not None:
             self._run_server_command(server_command, args)
         elif first in CONTAINERS:
             self._unknown_subcommand(args)
-        elif (found := resolve(args)) is None:
+        elif found is None:
             self._unknown(args)
         else:
             self._run_engine_command(first, *found, args)
@@ -223,7 +226,7 @@ class ClientConnection:
         if engine.maxmemory and name in DENYOOM_COMMANDS and not engine.make_room():
             if sock._transaction is not None:
                 sock._transaction_failed = True
-            self._write(error(OOM))
+            self._refuse(OOM, signature.name)
             return
         if name not in READONLY_COMMANDS:
             sock.execute(signature, arguments, args)
@@ -249,16 +252,26 @@ class ClientConnection:
                     raise not_allowed_while_subscribed(command.signature.name)
                 sock._server.acl.validate_command(sock._client_info.user, sock._client_info, args)
                 signature.check_arity(arguments, sock.version)
-                if sock._queueing and command.queueable:
-                    sock._transaction.append((method, signature, arguments))
-                    result: Any = QUEUED
-                else:
-                    self.engine.sweep_time()
-                    result = method(*arguments)
             except SimpleError as exc:
                 if sock._queueing:
                     sock._transaction_failed = True
-                result = exc
+                self._refuse(exc.value, signature.name)
+                return
+            if sock._queueing and command.queueable:
+                sock._transaction.append((method, signature, arguments))
+                result: Any = QUEUED
+            else:
+                self.engine.sweep_time()
+                started = time.perf_counter()
+                try:
+                    result = method(*arguments)
+                except SimpleError as exc:
+                    if sock._queueing:
+                        sock._transaction_failed = True
+                    self.engine.stats.error_replied(exc.value)
+                    result = exc
+                # Read afresh: CONFIG RESETSTAT replaced the counters, and counts itself in the new ones, as in redis.
+                self.engine.stats.ran(signature.name, time.perf_counter() - started, isinstance(result, SimpleError))
         if not isinstance(result, NoResponse):
             self.reply(result)
 
@@ -273,18 +286,25 @@ class ClientConnection:
                 break
             quoted += f"'{arg.decode(errors='replace')[: 128 - len(quoted)]}' "
         name = args[0].decode(errors="replace")[:128]
-        self._write(error(f"ERR unknown command '{name}', with args beginning with: {quoted}"))
+        self._refuse(f"ERR unknown command '{name}', with args beginning with: {quoted}")
         if self.socket._transaction is not None:
             self.socket._transaction_failed = True
 
     def _unknown_subcommand(self, args: list[bytes]) -> None:
         sub = args[1].decode(errors="replace") if len(args) > 1 else ""
         if len(args) == 1:
-            self._write(
-                error(f"ERR wrong number of arguments for '{args[0].decode(errors='replace').lower()}' command")
-            )
+            self._refuse(f"ERR wrong number of arguments for '{args[0].decode(errors='replace').lower()}' command")
         else:
-            self._write(error(f"ERR unknown subcommand '{sub}'. Try {args[0].decode(errors='replace').upper()} HELP."))
+            self._refuse(f"ERR unknown subcommand '{sub}'. Try {args[0].decode(errors='replace').upper()} HELP.")
+
+    def _refuse(self, message: str, command: str | None = None) -> None:
+        """Reply with an error instead of running anything: counted in errorstats, and as a rejected call of a known
+        command in commandstats."""
+        stats = self.engine.stats
+        stats.error_replied(message)
+        if command is not None:
+            stats.rejected(command)
+        self._write(error(message))
 
     # --- blocking
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import random
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import fakeredis
@@ -18,6 +17,7 @@ from emulator.redis.config import ServerConfig
 from emulator.redis.database import TrackedDatabase
 from emulator.redis.memory import STARTUP_MEMORY
 from emulator.redis.protocol import Push
+from emulator.redis.stats import Stats
 
 if TYPE_CHECKING:
     from emulator.redis.connection import ClientConnection
@@ -43,19 +43,6 @@ def _command_table() -> tuple[frozenset[bytes], frozenset[bytes], dict[bytes, st
 
 
 READONLY_COMMANDS, DENYOOM_COMMANDS, EVENT_CLASSES = _command_table()
-
-
-@dataclass
-class Stats:
-    """Counters INFO reports; CONFIG RESETSTAT zeroes them."""
-
-    expired_keys: int = 0
-    evicted_keys: int = 0
-    keyspace_hits: int = 0
-    keyspace_misses: int = 0
-    total_commands_processed: int = 0
-    total_connections_received: int = 0
-    rejected_connections: int = 0
 
 
 class RedisEngine:

@@ -11,6 +11,8 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from tests.redis.conftest import outcome
+
 # Authentication failures are connection errors to redis-py, which it would retry with backoff.
 NO_RETRY = {"retry": Retry(NoBackoff(), 0)}
 
@@ -207,3 +209,58 @@ def test_reset_drops_authentication(start_twin) -> None:
     assert client.execute_command("RESET") in ("RESET", b"RESET")
     with pytest.raises(redis.AuthenticationError):
         client.get("k")
+
+
+def _command_counts(client: redis.Redis) -> dict[str, tuple[int, int, int]]:
+    stats = client.info("commandstats")
+    return {
+        name: (fields["calls"], fields["rejected_calls"], fields["failed_calls"])
+        for name, fields in stats.items()
+        if name != "cmdstat_info"
+    }
+
+
+def _commandstats_scenario(client: redis.Redis) -> tuple[dict, dict, int]:
+    client.config_resetstat()
+    client.set("a", "1")
+    client.get("a")
+    client.get("missing")
+    for call in (
+        lambda: client.lpush("a", "x"),  # WRONGTYPE: ran and failed
+        lambda: client.execute_command("GET"),  # arity: rejected
+        lambda: client.execute_command("NOSUCH", "x"),  # unknown: an error, but no command's
+        lambda: client.execute_command("CLIENT", "NOSUCH"),
+    ):
+        outcome(call)
+    pipe = client.pipeline(transaction=True)
+    pipe.set("b", "1").incr("b").lpush("b", "x")
+    pipe.execute(raise_on_error=False)
+    client.client_setname("stats")
+    client.config_get("maxmemory")
+    errors = {name: fields["count"] for name, fields in client.info("errorstats").items()}
+    return _command_counts(client), errors, client.info("stats")["total_error_replies"]
+
+
+def test_commandstats_and_errorstats_count_like_redis_server(redis_client, real_redis) -> None:
+    twin = _commandstats_scenario(redis_client)
+    real = _commandstats_scenario(real_redis)
+    assert twin == real
+    counts = twin[0]
+    assert counts["cmdstat_set"] == (2, 0, 0)
+    assert counts["cmdstat_lpush"] == (2, 0, 2)
+    assert counts["cmdstat_get"] == (2, 1, 0)
+
+
+def test_info_all_adds_commandstats_to_the_default_sections(redis_client) -> None:
+    redis_client.ping()
+    connection = redis_client.connection_pool.get_connection()
+    try:
+        connection.send_command("INFO")
+        default = connection.read_response().decode()
+        connection.send_command("INFO", "all")
+        everything = connection.read_response().decode()
+    finally:
+        redis_client.connection_pool.release(connection)
+    assert "# Modules" in default and "# Errorstats" in default and "# Cluster" in default and "# Commandstats" not in default
+    assert "# Commandstats" in everything and "cmdstat_ping:calls=" in everything
+    assert everything.index("# Commandstats") < everything.index("# Errorstats") < everything.index("# Keyspace")

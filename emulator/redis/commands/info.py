@@ -10,19 +10,36 @@ from emulator.redis.commands.base import ServerCommandsBase
 from emulator.redis.commands.registry import server_command
 from emulator.redis.memory import STARTUP_MEMORY
 
-DEFAULT_SECTIONS = ("server", "clients", "memory", "persistence", "stats", "replication", "cpu", "keyspace")
+# In redis 7's order; INFO with no argument leaves out commandstats, as redis does.
+SECTIONS = (
+    "server",
+    "clients",
+    "memory",
+    "persistence",
+    "stats",
+    "replication",
+    "cpu",
+    "modules",
+    "commandstats",
+    "errorstats",
+    "cluster",
+    "keyspace",
+)
+DEFAULT_SECTIONS = tuple(section for section in SECTIONS if section != "commandstats")
 
 
 class InfoCommands(ServerCommandsBase):
     @server_command("INFO", repeat=(bytes,))
     def cloudtwin_info(self, *sections: bytes) -> Any:
-        wanted = [section.decode(errors="replace").lower() for section in sections]
-        if not wanted or "default" in wanted:
-            wanted = list(DEFAULT_SECTIONS)
-        elif "all" in wanted or "everything" in wanted:
-            wanted = [*DEFAULT_SECTIONS, "commandstats"]
+        wanted = {section.decode(errors="replace").lower() for section in sections}
+        if not wanted:
+            wanted.add("default")
+        if "default" in wanted:
+            wanted.update(DEFAULT_SECTIONS)
+        if "all" in wanted or "everything" in wanted:
+            wanted.update(SECTIONS)
         blocks = []
-        for section in dict.fromkeys(wanted):
+        for section in (section for section in SECTIONS if section in wanted):
             render = getattr(self, f"_info_{section}", None)
             if render is not None:
                 fields = render()
@@ -96,10 +113,24 @@ class InfoCommands(ServerCommandsBase):
             "keyspace_misses": stats.keyspace_misses,
             "pubsub_channels": len(self._server.subscribers),
             "pubsub_patterns": len(self._server.psubscribers),
+            "total_error_replies": stats.total_error_replies,
         }
 
     def _info_replication(self) -> dict[str, Any]:
         return {"role": "master", "connected_slaves": 0}
+
+    def _info_modules(self) -> dict[str, Any]:
+        return {}
+
+    def _info_commandstats(self) -> dict[str, Any]:
+        commands = self.engine.stats.commands
+        return {f"cmdstat_{name.replace(' ', '|')}": stat.render() for name, stat in sorted(commands.items())}
+
+    def _info_errorstats(self) -> dict[str, Any]:
+        return {f"errorstat_{code}": f"count={count}" for code, count in sorted(self.engine.stats.errors.items())}
+
+    def _info_cluster(self) -> dict[str, Any]:
+        return {"cluster_enabled": 0}
 
     def _info_cpu(self) -> dict[str, Any]:
         times = os.times()
