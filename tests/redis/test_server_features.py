@@ -261,6 +261,11 @@ def test_info_all_adds_commandstats_to_the_default_sections(redis_client) -> Non
         everything = connection.read_response().decode()
     finally:
         redis_client.connection_pool.release(connection)
-    assert "# Modules" in default and "# Errorstats" in default and "# Cluster" in default and "# Commandstats" not in default
+    assert (
+        "# Modules" in default
+        and "# Errorstats" in default
+        and "# Cluster" in default
+        and "# Commandstats" not in default
+    )
     assert "# Commandstats" in everything and "cmdstat_ping:calls=" in everything
     assert everything.index("# Commandstats") < everything.index("# Errorstats") < everything.index("# Keyspace")
