@@ -18,8 +18,11 @@ from emulator.redis.commands.connection import ConnectionCommands, not_allowed_w
 from emulator.redis.commands.info import InfoCommands
 from emulator.redis.commands.lists import ListCommands
 from emulator.redis.commands.memory import MemoryCommands
+from emulator.redis.commands.monitor import MonitorCommands
+from emulator.redis.commands.replication import ReplicationCommands
 from emulator.redis.dispatch import apply, resolve
-from emulator.redis.engine import EVENT_CLASSES, REDIS_VERSION
+from emulator.redis.engine import EVENT_CLASSES, REDIS_VERSION, UNMONITORED_COMMANDS
+from emulator.redis.monitor import SCRIPT_COMMANDS
 from emulator.redis.protocol import Push
 
 if TYPE_CHECKING:
@@ -31,7 +34,16 @@ if TYPE_CHECKING:
 _RESP2_READY = frozenset((bytes, int, type(None), SimpleString))
 
 
-class EngineSocket(ConnectionCommands, ConfigCommands, InfoCommands, ListCommands, MemoryCommands, FakeSocket):
+class EngineSocket(
+    ConnectionCommands,
+    ConfigCommands,
+    InfoCommands,
+    ListCommands,
+    MemoryCommands,
+    MonitorCommands,
+    ReplicationCommands,
+    FakeSocket,
+):
     """fakeredis runs the commands; replies, pub/sub messages and blocking go to the connection."""
 
     engine_version = REDIS_VERSION
@@ -39,6 +51,10 @@ class EngineSocket(ConnectionCommands, ConfigCommands, InfoCommands, ListCommand
     def __init__(self, engine: RedisEngine, connection: ClientConnection, client_info: dict[str, Any]) -> None:
         self.engine = engine
         self.connection = connection
+        # For MONITOR: what the client sent for each command run or queued (by the arguments' identity), and the
+        # feed lines of commands run but not yet replied to, sent after the reply as redis does.
+        self._sent: dict[int, list[bytes]] = {}
+        self._monitor_lines: list[tuple[int, str, list[bytes]]] = []
         super().__init__(engine.server, 0, client_class=redis.Redis, client_info=client_info)
 
     def put_response(self, msg: Any) -> None:
@@ -50,6 +66,8 @@ class EngineSocket(ConnectionCommands, ConfigCommands, InfoCommands, ListCommand
         command's signature: ACL, arity, MULTI queueing, EXECABORT, CLIENT REPLY OFF|SKIP."""
         server = self._server
         func = getattr(self, signature.func_name)
+        if self.engine.monitors:
+            self._sent[id(arguments)] = fields
         ran = False
         try:
             server.acl.validate_command(self._client_info.user, self._client_info, fields)
@@ -85,11 +103,20 @@ class EngineSocket(ConnectionCommands, ConfigCommands, InfoCommands, ListCommand
         self._reply_skip, self._reply_skip_next = self._reply_skip_next, False
         if not suppressed and not isinstance(result, NoResponse):
             self.connection.reply(result)
+        if self._monitor_lines:
+            lines, self._monitor_lines = self._monitor_lines, []
+            for db_index, source, shown in lines:
+                self.engine.feed_monitors(db_index, source, shown)
+        if self._sent and not self._queueing:
+            self._sent.clear()
 
     def _run_command(self, func: Callable[..., Any], sig: Signature, args: list[Any], from_script: bool) -> Any:
         # fakeredis's, with arguments prepared by the dispatch plans and no per-call checks for other server types.
         # Every command that runs passes here, inside EXEC and scripts too: this is where commandstats count.
         started = perf_counter()
+        sent = args
+        if self.engine.monitors and sig.name in SCRIPT_COMMANDS:
+            self.engine.feed_monitors(self._db_num, self._monitor_source(from_script), self._shown(sig, sent))
         command_items: list[CommandItem] = []
         self._subkey_events = []
         try:
@@ -128,7 +155,17 @@ class EngineSocket(ConnectionCommands, ConfigCommands, InfoCommands, ListCommand
         if failed:
             stats.error_replied(result.value)
         stats.ran(sig.name, perf_counter() - started, failed)
+        if self.engine.monitors and sig.name not in UNMONITORED_COMMANDS:
+            self._monitor_lines.append((self._db_num, self._monitor_source(from_script), self._shown(sig, sent)))
         return result
+
+    def _monitor_source(self, from_script: bool) -> str:
+        return "lua" if from_script else self.connection.address
+
+    def _shown(self, sig: Signature, arguments: list[bytes]) -> list[bytes]:
+        sent = self._sent.get(id(arguments))
+        # A script's calls, or a command queued before MONITOR started: the name as redis spells it.
+        return sent if sent is not None else [*(part.encode() for part in sig.name.split()), *arguments]
 
     def _keyspace_notifications(self, command_items: list[CommandItem], event: bytes) -> None:
         # A real server publishes keyspace events only for the classes notify-keyspace-events names.

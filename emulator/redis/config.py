@@ -63,6 +63,14 @@ def _positive_int(value: str) -> str:
     return value
 
 
+def _non_negative_int(value: str) -> str:
+    if not value.lstrip("-").isdigit():
+        raise ValueError("argument couldn't be parsed into an integer")
+    if not 0 <= int(value) <= 2**31 - 1:
+        raise ValueError("argument must be between 0 and 2147483647 inclusive")
+    return str(int(value))
+
+
 def _any(value: str) -> str:
     return value
 
@@ -85,6 +93,8 @@ _PARAMETERS: dict[str, tuple[str, Callable[[str], str]]] = {
     "appendonly": ("no", _any),
     "save": ("", _any),
     "maxclients": ("10000", _positive_int),
+    # Seconds a client may stay idle before the server closes it; 0 never (ElastiCache's parameter of the same name).
+    "timeout": ("0", _non_negative_int),
 }
 # Reported as the emulator runs them (16 databases, no persistence); setting them is refused, not ignored.
 _READ_ONLY = {"databases", "appendonly", "save"}

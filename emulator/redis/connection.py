@@ -10,14 +10,14 @@ from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from fakeredis._commands import Signature
+from fakeredis._commands import Key, Signature
 from fakeredis._helpers import QUEUED, NoResponse, SimpleError
 
 from emulator.redis.client_socket import EngineSocket
 from emulator.redis.commands.connection import NOAUTH, not_allowed_while_subscribed
 from emulator.redis.commands.registry import CONTAINERS, SERVER_COMMANDS, ServerCommand, command_name
 from emulator.redis.dispatch import has_subcommands, resolve
-from emulator.redis.engine import DENYOOM_COMMANDS, READONLY_COMMANDS
+from emulator.redis.engine import DENYOOM_COMMANDS, READONLY_COMMANDS, UNMONITORED_COMMANDS
 from emulator.redis.protocol import ProtocolError, RequestReader, encode, error
 
 if TYPE_CHECKING:
@@ -60,7 +60,11 @@ class ClientConnection:
         self.blocked: Blocked | None = None
         self.pending: deque[list[bytes]] = deque()
         self.authenticated = not self.engine.requires_auth()
+        # When the client last sent or was sent something, on the emulator clock: CONFIG timeout closes idle ones.
+        self.last_interaction = self.engine.clock.now()
         host, port = address[:2]
+        self.address = f"{host}:{port}"
+        self.monitoring = False
         local_host, local_port = self.server_address
         self.socket = EngineSocket(
             self.engine,
@@ -84,6 +88,22 @@ class ClientConnection:
         if self.out_size > PUBSUB_OUTPUT_LIMIT:
             self.server.discard(self)
 
+    def monitor_output(self, line: bytes) -> None:
+        # A monitor that stops reading is dropped past the same limit as a subscriber.
+        self._write(line)
+        if self.out_size > PUBSUB_OUTPUT_LIMIT:
+            self.server.discard(self)
+
+    def start_monitoring(self) -> None:
+        if not self.monitoring:
+            self.monitoring = True
+            self.engine.monitors.append(self)
+
+    def stop_monitoring(self) -> None:
+        if self.monitoring:
+            self.monitoring = False
+            self.engine.monitors.remove(self)
+
     def _write(self, data: bytes) -> None:
         if self.closed:
             return
@@ -106,6 +126,8 @@ class ClientConnection:
         except OSError:
             self.server.discard(self)
             return
+        if sent:
+            self.last_interaction = self.engine.clock.now()
         if sent == len(data):
             self.out.clear()
             self.out_size = 0
@@ -117,6 +139,13 @@ class ClientConnection:
             self.out = [memoryview(data)[sent:]]
             self.out_size = len(data) - sent
             self.server.want_write(self, True)
+
+    def idle_past(self, now: float, timeout: float) -> bool:
+        """Whether CONFIG timeout closes this client: idle longer than it, and neither blocked, subscribed nor
+        monitoring, which redis exempts."""
+        if self.blocked is not None or self.monitoring or self.socket._pubsub:
+            return False
+        return now - self.last_interaction > timeout
 
     def buffered_bytes(self) -> int:
         return self.out_size + self.reader.buffered
@@ -141,6 +170,7 @@ class ClientConnection:
             if not data:
                 self.server.discard(self)
                 return
+            self.last_interaction = self.engine.clock.now()
             try:
                 commands = self.reader.feed(data)
             except ProtocolError as exc:
@@ -206,7 +236,12 @@ class ClientConnection:
             self._unknown_subcommand(args)
         elif found is None:
             self._unknown(args)
+        elif self.monitoring and _touches_keys(found[0]):
+            self._refuse("ERR Replica can't interact with the keyspace", found[0].name)
         else:
+            if first == b"reset":
+                # RESET ends MONITOR before it runs, so the client does not see its own RESET in the feed.
+                self.stop_monitoring()
             self._run_engine_command(first, *found, args)
             if first == b"client":
                 self.server.close_killed()
@@ -274,6 +309,8 @@ class ClientConnection:
                 self.engine.stats.ran(signature.name, time.perf_counter() - started, isinstance(result, SimpleError))
         if not isinstance(result, NoResponse):
             self.reply(result)
+        if self.engine.monitors and result is not QUEUED and signature.name not in UNMONITORED_COMMANDS:
+            self.engine.feed_monitors(sock._db_num, self.address, args)
 
     def _unknown(self, args: list[bytes]) -> None:
         if has_subcommands(args[0].lower()) and len(args) > 1:
@@ -342,6 +379,7 @@ class ClientConnection:
         if self.closed:
             return
         self.closed = True
+        self.stop_monitoring()
         if self.blocked is not None:
             self.blocked = None
             if self in self.engine.blocked:
@@ -353,3 +391,8 @@ class ClientConnection:
             self.sock.close()
         except OSError:
             pass
+
+
+def _touches_keys(signature: Signature) -> bool:
+    """Whether a command reads or writes keys: redis refuses those to a client in MONITOR mode, as to a replica."""
+    return any(isinstance(kind, Key) for kind in (*signature.fixed, *signature.repeat))

@@ -16,6 +16,7 @@ from emulator.redis.clock_link import follow_clock
 from emulator.redis.config import ServerConfig
 from emulator.redis.database import TrackedDatabase
 from emulator.redis.memory import STARTUP_MEMORY
+from emulator.redis.monitor import SCRIPT_COMMANDS, monitor_line
 from emulator.redis.protocol import Push
 from emulator.redis.stats import Stats
 
@@ -29,8 +30,9 @@ REDIS_VERSION = "7.0.0"
 _CATEGORY_CLASSES = {"@string": "$", "@list": "l", "@set": "s", "@hash": "h", "@sortedset": "z", "@stream": "t"}
 
 
-def _command_table() -> tuple[frozenset[bytes], frozenset[bytes], dict[bytes, str]]:
-    """Read-only and deny-on-OOM commands, and each command's event class, from the table fakeredis ships."""
+def _command_table() -> tuple[frozenset[bytes], frozenset[bytes], dict[bytes, str], frozenset[str]]:
+    """Read-only and deny-on-OOM commands, each command's event class, and the commands MONITOR leaves out (admin and
+    skip_monitor ones), from the table fakeredis ships."""
     with open(os.path.join(os.path.dirname(fakeredis.__file__), "commands.json")) as table:
         commands = json.load(table)
     readonly = frozenset(name.encode() for name, info in commands.items() if "readonly" in info[2])
@@ -39,10 +41,13 @@ def _command_table() -> tuple[frozenset[bytes], frozenset[bytes], dict[bytes, st
     for name, info in commands.items():
         found = [_CATEGORY_CLASSES[category] for category in info[6] if category in _CATEGORY_CLASSES]
         classes[name.encode()] = found[0] if found else "g"
-    return readonly, denyoom, classes
+    unmonitored = frozenset(name for name, info in commands.items() if {"admin", "skip_monitor"} & set(info[2]))
+    # Admin commands in redis that fakeredis's table lacks, because the server implements them.
+    unmonitored |= {"config get", "config resetstat", "config rewrite", "monitor"} | SCRIPT_COMMANDS
+    return readonly, denyoom, classes, unmonitored
 
 
-READONLY_COMMANDS, DENYOOM_COMMANDS, EVENT_CLASSES = _command_table()
+READONLY_COMMANDS, DENYOOM_COMMANDS, EVENT_CLASSES, UNMONITORED_COMMANDS = _command_table()
 
 
 class RedisEngine:
@@ -61,10 +66,14 @@ class RedisEngine:
         self.stats = Stats()
         self.started_at = clock.now()
         self.connections: dict[int, ClientConnection] = {}
+        # Clients that sent MONITOR, in the order they did.
+        self.monitors: list[ClientConnection] = []
         # Blocked clients in the order they blocked: redis serves the longest waiting first.
         self.blocked: list[ClientConnection] = []
         self.blocked_may_proceed = False
         self.maxmemory = 0
+        # CONFIG timeout: seconds of idleness after which a client is closed; 0 never.
+        self.idle_timeout = 0
         # Whether notify-keyspace-events asks for any channel (K or E); checked after every write.
         self.keyspace_events = False
         # Logical time of key accesses, so LRU can compare keys of different databases.
@@ -80,6 +89,8 @@ class RedisEngine:
     def _config_changed(self, name: str, value: str) -> None:
         if name == "maxmemory":
             self.maxmemory = int(value)
+        elif name == "timeout":
+            self.idle_timeout = int(value)
         elif name == "proto-max-bulk-len":
             for connection in self.connections.values():
                 connection.reader.max_bulk_len = int(value)
@@ -215,6 +226,11 @@ class RedisEngine:
             if compile_pattern(pattern).match(channel):
                 for sock in list(socks):
                     sock.put_response(Push([b"pmessage", pattern, channel, message]))
+
+    def feed_monitors(self, db_index: int, source: str, arguments: list[bytes]) -> None:
+        line = monitor_line(self.clock.now(), db_index, source, arguments)
+        for monitor in list(self.monitors):
+            monitor.monitor_output(line)
 
     # --- whole-server operations
 

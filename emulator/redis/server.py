@@ -131,6 +131,7 @@ class RespServer:
                 if monotonic >= next_sweep:
                     next_sweep = monotonic + EXPIRY_SWEEP_INTERVAL
                     engine.sweep_expired()
+                    self._close_idle(now)
                 self._flush_all()
             except Exception:  # the loop must survive anything one client causes
                 log.exception("redis loop iteration failed")
@@ -258,9 +259,18 @@ class RespServer:
                     connection.retry()
 
     def clock_moved(self) -> None:
-        """The emulator clock jumped: expire keys and time out blocked clients now, not at the next sweep."""
+        """The emulator clock jumped: expire keys, time out blocked clients and close idle ones now, not at the next
+        sweep."""
+        now = self.engine.clock.now()
         self.engine.sweep_expired()
-        self._expire_blocks(self.engine.clock.now())
+        self._expire_blocks(now)
+        self._close_idle(now)
+
+    def _close_idle(self, now: float) -> None:
+        timeout = self.engine.idle_timeout
+        if timeout:
+            for connection in [c for c in self.engine.connections.values() if c.idle_past(now, timeout)]:
+                self.discard(connection)
 
     def _expire_blocks(self, now: float) -> None:
         for connection in list(self.engine.blocked):

@@ -185,8 +185,27 @@ def command_shapes(r: redis.Redis) -> list:
     ]
 
 
+def scripts(r: redis.Redis) -> list:
+    """Lua scripts, as redis-py's Lock and job queues run them."""
+    script = "redis.call('set', KEYS[1], ARGV[1]); return redis.call('incrby', KEYS[2], ARGV[2])"
+    sha = r.script_load(script)
+    lock = r.lock("resource", timeout=10)
+    return [
+        r.eval(script, 2, "s", "n", "v", 5),
+        r.evalsha(sha, 2, "s", "n", "w", 1),
+        r.get("s"),
+        r.script_exists(sha, "0" * 40),
+        outcome(lambda: r.evalsha("0" * 40, 0)),
+        lock.acquire(blocking=False),
+        r.lock("resource", timeout=10).acquire(blocking=False),
+        lock.release(),
+        r.exists("resource"),
+    ]
+
+
 SCENARIOS = [
     command_shapes,
+    scripts,
     strings,
     lists,
     hashes_sets_zsets,

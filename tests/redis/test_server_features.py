@@ -12,6 +12,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from tests.redis.conftest import outcome
+from tests.redis.test_expiry import wait_for
 
 # Authentication failures are connection errors to redis-py, which it would retry with backoff.
 NO_RETRY = {"retry": Retry(NoBackoff(), 0)}
@@ -269,3 +270,35 @@ def test_info_all_adds_commandstats_to_the_default_sections(redis_client) -> Non
     )
     assert "# Commandstats" in everything and "cmdstat_ping:calls=" in everything
     assert everything.index("# Commandstats") < everything.index("# Errorstats") < everything.index("# Keyspace")
+
+
+def test_idle_clients_are_closed_after_config_timeout_on_the_emulator_clock(start_twin, cloudtwin_clock) -> None:
+    cloudtwin_clock.freeze()
+    service = start_twin()
+    admin = redis.Redis(port=service.port, **NO_RETRY)
+    admin.config_set("timeout", 30)
+    idle = redis.Redis(port=service.port, single_connection_client=True, **NO_RETRY)
+    subscriber = redis.Redis(port=service.port, **NO_RETRY).pubsub()
+    subscriber.subscribe("news")
+    blocked = redis.Redis(port=service.port, single_connection_client=True, **NO_RETRY)
+    blocked.execute_command("CLIENT", "SETNAME", "blocked")
+    blocked.connection.send_command("BLPOP", "queue", 0)
+    idle.ping()
+    assert wait_for(lambda: admin.info("clients")["blocked_clients"] == 1)
+    cloudtwin_clock.advance(20)
+    admin.ping()
+    idle.ping()  # an exchange restarts the idle time
+    cloudtwin_clock.advance(25)
+    assert idle.ping()
+    cloudtwin_clock.advance(31)
+    # The admin client was idle too and is gone; a new connection is not.
+    assert wait_for(lambda: redis.Redis(port=service.port).info("clients")["connected_clients"] == 3)
+    with pytest.raises(redis.ConnectionError):
+        idle.ping()
+    # Subscribed and blocked clients are exempt, as in redis.
+    redis.Redis(port=service.port).publish("news", "still here")
+    assert wait_for(
+        lambda: (message := subscriber.get_message(timeout=0.1)) is not None and message["type"] == "message"
+    )
+    redis.Redis(port=service.port).rpush("queue", "job")
+    assert blocked.connection.read_response() == [b"queue", b"job"]

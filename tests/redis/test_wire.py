@@ -74,8 +74,20 @@ def test_a_thousand_pipelined_commands(twin, twin_port) -> None:
         b"MULTI\r\nSET x 1\r\nLPUSH x y\r\nINCR x\r\nEXEC\r\n",
         b"SUBSCRIBE ch\r\nGET a\r\nPING\r\nUNSUBSCRIBE ch\r\nGET a\r\n",
         b"EXEC\r\nDISCARD\r\nWATCH\r\nMULTI\r\nMULTI\r\nDISCARD\r\n",
+        # No replica ever acknowledges: 0 at once when none is wanted, else after the timeout; never blocks in MULTI.
+        b"WAIT 0 0\r\nWAIT 1 50\r\nWAIT 1 -1\r\nWAIT x 1\r\nWAIT 1\r\nMULTI\r\nWAIT 1 0\r\nEXEC\r\n",
+        b"CONFIG SET timeout -1\r\nCONFIG SET timeout x\r\nCONFIG SET timeout 300\r\nCONFIG GET timeout\r\n"
+        b"CONFIG SET timeout 0\r\n",
     ],
-    ids=["client-reply", "queued-arity-error", "exec-runtime-error", "pubsub-context", "transaction-misuse"],
+    ids=[
+        "client-reply",
+        "queued-arity-error",
+        "exec-runtime-error",
+        "pubsub-context",
+        "transaction-misuse",
+        "wait",
+        "config-timeout",
+    ],
 )
 def test_raw_exchanges_match_redis_server(twin, twin_port, real_redis, real_redis_port: int, payload: bytes) -> None:
     expected = exchange(real_redis_port, payload)

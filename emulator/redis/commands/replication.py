@@ -1,0 +1,24 @@
+"""WAIT, answered as a standalone primary answers it: no replica ever acknowledges, so the count is 0."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fakeredis._command_args_parsing import Int
+from fakeredis._helpers import SimpleError
+
+from emulator.redis.commands.base import ServerCommandsBase
+from emulator.redis.commands.registry import server_command
+
+
+class ReplicationCommands(ServerCommandsBase):
+    @server_command("WAIT", fixed=(bytes, bytes))
+    def cloudtwin_wait(self, numreplicas: bytes, timeout: bytes) -> Any:
+        wanted = Int.decode(numreplicas)
+        milliseconds = Int.decode(timeout)
+        if milliseconds < 0:
+            raise SimpleError("ERR timeout is negative")
+        # Asking for no replicas is satisfied at once; asking for any waits out the timeout (0: for ever), as in redis.
+        return self._blocking(
+            milliseconds / 1000, lambda first_pass: 0 if wanted <= 0 else None, lambda acknowledged: acknowledged or 0
+        )
