@@ -135,8 +135,11 @@ class EngineSocket(
             else:
                 args, command_items = applied
                 result = func(*args)
+                # A client's reply is shaped for RESP2 by the encoder (floats and strings as bulk strings, maps as
+                # flat arrays, as fakeredis's conversion does); only what a script gets back must be converted here.
                 if (
-                    type(result) not in _RESP2_READY
+                    from_script
+                    and type(result) not in _RESP2_READY
                     and self._resp_version == 2
                     and msgs.FLAG_SKIP_CONVERT_TO_RESP2 not in sig.flags
                 ):

@@ -250,7 +250,10 @@ def encode(value: Any, resp3: bool) -> bytes:
     if isinstance(value, SimpleError):
         return b"-%s\r\n" % _one_line(value.value)
     if kind is list or kind is tuple:
-        return b"*%d\r\n" % len(value) + b"".join([encode(item, resp3) for item in value])
+        # Arrays of bulk strings (LRANGE, MGET, HGETALL in RESP2) are the common large reply: no call per element.
+        return b"*%d\r\n" % len(value) + b"".join(
+            [b"$%d\r\n%s\r\n" % (len(item), item) if type(item) is bytes else encode(item, resp3) for item in value]
+        )
     if kind is Push:
         header = b">%d\r\n" if resp3 else b"*%d\r\n"
         return header % len(value) + b"".join([encode(item, resp3) for item in value])
