@@ -13,17 +13,22 @@ from fakeredis._helpers import QUEUED, NoResponse, SimpleError, SimpleString
 from fakeredis._socket import FakeSocket
 from fakeredis._socket._resp import convert_to_resp2
 
+from emulator.redis.commands.cluster import ClusterCommands
 from emulator.redis.commands.config import ConfigCommands
 from emulator.redis.commands.connection import ConnectionCommands, not_allowed_while_subscribed
 from emulator.redis.commands.info import InfoCommands
+from emulator.redis.commands.latency import LatencyCommands
 from emulator.redis.commands.lists import ListCommands
 from emulator.redis.commands.memory import MemoryCommands
 from emulator.redis.commands.monitor import MonitorCommands
+from emulator.redis.commands.object import ObjectCommands
 from emulator.redis.commands.replication import ReplicationCommands
+from emulator.redis.commands.slowlog import SlowlogCommands
 from emulator.redis.dispatch import apply, resolve
-from emulator.redis.engine import EVENT_CLASSES, REDIS_VERSION, UNMONITORED_COMMANDS
+from emulator.redis.engine import EVENT_CLASSES, REDIS_VERSION, UNLOGGED_COMMANDS, UNMONITORED_COMMANDS
 from emulator.redis.monitor import SCRIPT_COMMANDS
 from emulator.redis.protocol import Push
+from emulator.redis.redaction import redact
 
 if TYPE_CHECKING:
     from emulator.redis.connection import ClientConnection
@@ -35,13 +40,17 @@ _RESP2_READY = frozenset((bytes, int, type(None), SimpleString))
 
 
 class EngineSocket(
+    ClusterCommands,
     ConnectionCommands,
     ConfigCommands,
     InfoCommands,
+    LatencyCommands,
     ListCommands,
     MemoryCommands,
     MonitorCommands,
+    ObjectCommands,
     ReplicationCommands,
+    SlowlogCommands,
     FakeSocket,
 ):
     """fakeredis runs the commands; replies, pub/sub messages and blocking go to the connection."""
@@ -51,9 +60,11 @@ class EngineSocket(
     def __init__(self, engine: RedisEngine, connection: ClientConnection, client_info: dict[str, Any]) -> None:
         self.engine = engine
         self.connection = connection
-        # For MONITOR: what the client sent for each command run or queued (by the arguments' identity), and the
-        # feed lines of commands run but not yet replied to, sent after the reply as redis does.
+        # For MONITOR and SLOWLOG: what the client sent for the command running and for those queued in MULTI (by the
+        # arguments' identity), and the feed lines of commands run but not yet replied to, sent after the reply.
         self._sent: dict[int, list[bytes]] = {}
+        self._current_arguments: list[bytes] = []
+        self._current_fields: list[bytes] = []
         self._monitor_lines: list[tuple[int, str, list[bytes]]] = []
         super().__init__(engine.server, 0, client_class=redis.Redis, client_info=client_info)
 
@@ -66,7 +77,8 @@ class EngineSocket(
         command's signature: ACL, arity, MULTI queueing, EXECABORT, CLIENT REPLY OFF|SKIP."""
         server = self._server
         func = getattr(self, signature.func_name)
-        if self.engine.monitors:
+        self._current_arguments, self._current_fields = arguments, fields
+        if self._queueing:
             self._sent[id(arguments)] = fields
         ran = False
         try:
@@ -154,10 +166,19 @@ class EngineSocket(
         if command_items or self._subkey_events:
             self._subkey_notifications(command_items)
         failed = type(result) is SimpleError
-        stats = self.engine.stats
+        engine = self.engine
         if failed:
-            stats.error_replied(result.value)
-        stats.ran(sig.name, perf_counter() - started, failed)
+            engine.stats.error_replied(result.value)
+        elapsed = perf_counter() - started
+        engine.stats.ran(sig.name, elapsed, failed)
+        if elapsed * 1_000_000 >= engine.slowlog.threshold >= 0 and sig.name not in UNLOGGED_COMMANDS:
+            engine.slowlog.record(
+                engine.clock.now(),
+                elapsed,
+                redact(self._shown(sig, sent)),
+                self._monitor_source(from_script),
+                self._client_info.get("name", ""),
+            )
         if self.engine.monitors and sig.name not in UNMONITORED_COMMANDS:
             self._monitor_lines.append((self._db_num, self._monitor_source(from_script), self._shown(sig, sent)))
         return result
@@ -166,6 +187,8 @@ class EngineSocket(
         return "lua" if from_script else self.connection.address
 
     def _shown(self, sig: Signature, arguments: list[bytes]) -> list[bytes]:
+        if arguments is self._current_arguments:
+            return self._current_fields
         sent = self._sent.get(id(arguments))
         # A script's calls, or a command queued before MONITOR started: the name as redis spells it.
         return sent if sent is not None else [*(part.encode() for part in sig.name.split()), *arguments]

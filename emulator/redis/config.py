@@ -63,11 +63,19 @@ def _positive_int(value: str) -> str:
     return value
 
 
-def _non_negative_int(value: str) -> str:
+def _between(low: int, high: int) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        number = int(_integer(value))
+        if not low <= number <= high:
+            raise ValueError(f"argument must be between {low} and {high} inclusive")
+        return str(number)
+
+    return check
+
+
+def _integer(value: str) -> str:
     if not value.lstrip("-").isdigit():
         raise ValueError("argument couldn't be parsed into an integer")
-    if not 0 <= int(value) <= 2**31 - 1:
-        raise ValueError("argument must be between 0 and 2147483647 inclusive")
     return str(int(value))
 
 
@@ -94,7 +102,10 @@ _PARAMETERS: dict[str, tuple[str, Callable[[str], str]]] = {
     "save": ("", _any),
     "maxclients": ("10000", _positive_int),
     # Seconds a client may stay idle before the server closes it; 0 never (ElastiCache's parameter of the same name).
-    "timeout": ("0", _non_negative_int),
+    "timeout": ("0", _between(0, 2**31 - 1)),
+    # Microseconds a command must take to enter the slow log (negative: none do); how many entries it keeps.
+    "slowlog-log-slower-than": ("10000", _integer),
+    "slowlog-max-len": ("128", _between(0, 2**63 - 1)),
 }
 # Reported as the emulator runs them (16 databases, no persistence); setting them is refused, not ignored.
 _READ_ONLY = {"databases", "appendonly", "save"}

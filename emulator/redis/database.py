@@ -15,11 +15,22 @@ if TYPE_CHECKING:
     from emulator.redis.engine import RedisEngine
 
 
+# redis' LFU: new keys start at 5, increments get rarer as the counter grows (lfu-log-factor 10), and it loses one
+# per idle minute (lfu-decay-time 1).
+LFU_INIT = 5
+LFU_LOG_FACTOR = 10
+
+
+def decayed(counter: float, idle_seconds: float) -> float:
+    return max(0.0, counter - idle_seconds // 60)
+
+
 class TrackedDatabase(Database):
     """Adds bookkeeping to fakeredis's Database; the stored items stay fakeredis's own.
 
     `sizes` holds each key's estimated footprint, refreshed after every command for the keys it
-    wrote (`settle`); `recency` orders keys by last access for LRU; `frequency` counts accesses for LFU.
+    wrote (`settle`); `recency` orders keys by last access for LRU; `frequency` holds redis' LFU counter;
+    `accessed` holds each key's last access time on the emulator clock (OBJECT IDLETIME, LFU decay).
     """
 
     def __init__(self, lock: threading.Lock, engine: RedisEngine, index: int) -> None:
@@ -29,7 +40,8 @@ class TrackedDatabase(Database):
         self.sizes: dict[bytes, int] = {}
         self.used_memory = 0
         self.recency: OrderedDict[bytes, int] = OrderedDict()
-        self.frequency: dict[bytes, int] = {}
+        self.frequency: dict[bytes, float] = {}
+        self.accessed: dict[bytes, float] = {}
         self._dirty: set[bytes] = set()
         # Keys a read-only command looked up, and whether each was there: tallied into keyspace hits and misses.
         self.lookups: dict[bytes, bool] | None = None
@@ -47,19 +59,24 @@ class TrackedDatabase(Database):
             lookups[key] = item is not None
         if item is None:
             raise KeyError(key)
-        if self.engine.maxmemory:
-            self._touch(key)
+        if self.engine.tracks_use:
+            self._touch(key, created=False)
+        self.accessed[key] = self.time
         return item
 
     def __setitem__(self, key: bytes, value: Any) -> None:
         super().__setitem__(key, value)
         self._dirty.add(key)
-        if self.engine.maxmemory:
-            self._touch(key)
+        if self.engine.tracks_use:
+            self._touch(key, created=key not in self.accessed)
+        self.accessed[key] = self.time
 
     def __delitem__(self, key: bytes) -> None:
         super().__delitem__(key)
         self._dirty.add(key)
+        # A key written again under the same name is a new key: no access history.
+        self.accessed.pop(key, None)
+        self.frequency.pop(key, None)
 
     def notify_watch(self, key: bytes) -> None:
         super().notify_watch(key)
@@ -75,13 +92,14 @@ class TrackedDatabase(Database):
         self.sizes.clear()
         self.recency.clear()
         self.frequency.clear()
+        self.accessed.clear()
         self._dirty.clear()
         self.used_memory = 0
 
     def swap(self, other: Database) -> None:
         super().swap(other)
         if isinstance(other, TrackedDatabase):
-            for name in ("sizes", "used_memory", "recency", "frequency", "_dirty"):
+            for name in ("sizes", "used_memory", "recency", "frequency", "accessed", "_dirty"):
                 mine, theirs = getattr(self, name), getattr(other, name)
                 setattr(self, name, theirs)
                 setattr(other, name, mine)
@@ -109,16 +127,31 @@ class TrackedDatabase(Database):
         self.used_memory -= self.sizes.pop(key, 0)
         self.recency.pop(key, None)
         self.frequency.pop(key, None)
+        self.accessed.pop(key, None)
         self._dirty.discard(key)
 
-    def _touch(self, key: bytes) -> None:
-        """Record an access for LRU and LFU; only under maxmemory, where untracked keys count as least used."""
+    def _touch(self, key: bytes, created: bool) -> None:
+        """Record an access for LRU and LFU: under maxmemory, where untracked keys count as least used, or an LFU
+        policy, for OBJECT FREQ."""
         engine = self.engine
         engine.access_tick += 1
         recency = self.recency
         recency[key] = engine.access_tick
         recency.move_to_end(key)
-        self.frequency[key] = self.frequency.get(key, 0) + 1
+        counter = self.frequency.get(key)
+        if counter is None:
+            # A new key starts at redis' LFU_INIT_VAL; one written before tracking began has no usable counter (redis
+            # reads its LRU clock as one and it decays to 0).
+            counter = LFU_INIT if created else 0.0
+            if created:
+                self.frequency[key] = counter
+                return
+        counter = decayed(counter, self.time - self.accessed.get(key, self.time))
+        # redis increments with probability 1 / ((counter - LFU_INIT) * lfu-log-factor + 1); this adds that chance,
+        # the expected increment, so the counter is deterministic.
+        if counter < 255:
+            counter += 1 / (max(counter - LFU_INIT, 0) * LFU_LOG_FACTOR + 1)
+        self.frequency[key] = counter
 
     def settle(self) -> None:
         """Bring `sizes` and `used_memory` up to date with the keys written since the last call."""
@@ -134,6 +167,7 @@ class TrackedDatabase(Database):
             if item is None:
                 self.recency.pop(key, None)
                 self.frequency.pop(key, None)
+                self.accessed.pop(key, None)
                 delta -= old
             else:
                 new = estimate_key(key, item.value)

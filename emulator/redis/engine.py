@@ -18,6 +18,7 @@ from emulator.redis.database import TrackedDatabase
 from emulator.redis.memory import STARTUP_MEMORY
 from emulator.redis.monitor import SCRIPT_COMMANDS, monitor_line
 from emulator.redis.protocol import Push
+from emulator.redis.slowlog import SlowLog
 from emulator.redis.stats import Stats
 
 if TYPE_CHECKING:
@@ -30,9 +31,9 @@ REDIS_VERSION = "7.0.0"
 _CATEGORY_CLASSES = {"@string": "$", "@list": "l", "@set": "s", "@hash": "h", "@sortedset": "z", "@stream": "t"}
 
 
-def _command_table() -> tuple[frozenset[bytes], frozenset[bytes], dict[bytes, str], frozenset[str]]:
-    """Read-only and deny-on-OOM commands, each command's event class, and the commands MONITOR leaves out (admin and
-    skip_monitor ones), from the table fakeredis ships."""
+def _command_table() -> tuple[frozenset[bytes], frozenset[bytes], dict[bytes, str], frozenset[str], frozenset[str]]:
+    """Read-only and deny-on-OOM commands, each command's event class, the commands MONITOR leaves out (admin and
+    skip_monitor ones) and those SLOWLOG leaves out, from the table fakeredis ships."""
     with open(os.path.join(os.path.dirname(fakeredis.__file__), "commands.json")) as table:
         commands = json.load(table)
     readonly = frozenset(name.encode() for name, info in commands.items() if "readonly" in info[2])
@@ -44,10 +45,11 @@ def _command_table() -> tuple[frozenset[bytes], frozenset[bytes], dict[bytes, st
     unmonitored = frozenset(name for name, info in commands.items() if {"admin", "skip_monitor"} & set(info[2]))
     # Admin commands in redis that fakeredis's table lacks, because the server implements them.
     unmonitored |= {"config get", "config resetstat", "config rewrite", "monitor"} | SCRIPT_COMMANDS
-    return readonly, denyoom, classes, unmonitored
+    unlogged = frozenset(name for name, info in commands.items() if "skip_slowlog" in info[2])
+    return readonly, denyoom, classes, unmonitored, unlogged
 
 
-READONLY_COMMANDS, DENYOOM_COMMANDS, EVENT_CLASSES, UNMONITORED_COMMANDS = _command_table()
+READONLY_COMMANDS, DENYOOM_COMMANDS, EVENT_CLASSES, UNMONITORED_COMMANDS, UNLOGGED_COMMANDS = _command_table()
 
 
 class RedisEngine:
@@ -64,6 +66,7 @@ class RedisEngine:
         self.server.dbs = DatabaseTable(self)  # type: ignore[assignment]
         self.config = ServerConfig(self._config_changed)
         self.stats = Stats()
+        self.slowlog = SlowLog()
         self.started_at = clock.now()
         self.connections: dict[int, ClientConnection] = {}
         # Clients that sent MONITOR, in the order they did.
@@ -72,6 +75,8 @@ class RedisEngine:
         self.blocked: list[ClientConnection] = []
         self.blocked_may_proceed = False
         self.maxmemory = 0
+        # Whether key accesses feed LRU and LFU: under maxmemory, or with an LFU policy (OBJECT FREQ).
+        self.tracks_use = False
         # CONFIG timeout: seconds of idleness after which a client is closed; 0 never.
         self.idle_timeout = 0
         # Whether notify-keyspace-events asks for any channel (K or E); checked after every write.
@@ -87,10 +92,15 @@ class RedisEngine:
         return list(self.server.dbs.values())
 
     def _config_changed(self, name: str, value: str) -> None:
-        if name == "maxmemory":
-            self.maxmemory = int(value)
+        if name in ("maxmemory", "maxmemory-policy"):
+            self.maxmemory = int(self.config["maxmemory"])
+            self.tracks_use = bool(self.maxmemory) or self.config["maxmemory-policy"].endswith("lfu")
         elif name == "timeout":
             self.idle_timeout = int(value)
+        elif name == "slowlog-log-slower-than":
+            self.slowlog.threshold = int(value)
+        elif name == "slowlog-max-len":
+            self.slowlog.resize(int(value))
         elif name == "proto-max-bulk-len":
             for connection in self.connections.values():
                 connection.reader.max_bulk_len = int(value)

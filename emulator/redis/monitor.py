@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from emulator.redis.redaction import redact
+
 _ESCAPES = {ord("\\"): b"\\\\", ord('"'): b'\\"', ord("\n"): b"\\n", ord("\r"): b"\\r", ord("\t"): b"\\t"}
 _ESCAPES.update({7: b"\\a", 8: b"\\b"})
 _QUOTED = [_ESCAPES.get(byte, bytes([byte]) if 0x20 <= byte < 0x7F else b"\\x%02x" % byte) for byte in range(256)]
-REDACTED = b"(redacted)"
 # Shown before they run, so the commands a script runs follow it in the feed; every other command after it ran.
 SCRIPT_COMMANDS = frozenset({"eval", "evalsha", "eval_ro", "evalsha_ro", "fcall", "fcall_ro"})
 
@@ -22,20 +23,6 @@ def quote(argument: bytes) -> bytes:
     if argument.isascii() and argument.isalnum():
         return b'"%s"' % argument
     return b'"' + b"".join([_QUOTED[byte] for byte in argument]) + b'"'
-
-
-def redact(arguments: Sequence[bytes]) -> Sequence[bytes]:
-    """AUTH's password (and username), and HELLO's AUTH pair, replaced as redis replaces them."""
-    name = arguments[0].lower()
-    if name == b"auth":
-        return [arguments[0], *(REDACTED for _ in arguments[1:])]
-    if name == b"hello":
-        shown = list(arguments)
-        for index, argument in enumerate(arguments):
-            if argument.lower() == b"auth" and index >= 2:
-                shown[index + 1 : index + 3] = [REDACTED] * len(shown[index + 1 : index + 3])
-        return shown
-    return arguments
 
 
 def monitor_line(now: float, db: int, source: str, arguments: Sequence[bytes]) -> bytes:

@@ -121,6 +121,7 @@ class RedisService:
         if self.engine is not None:
             self.engine.flush()
             self.engine.reset_stats()
+            self.engine.slowlog.reset()
 
     def banner(self) -> str:
         return f"Redis (fakeredis engine{', TLS' if self.tls else ''}) on {self.endpoint}"

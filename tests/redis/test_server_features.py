@@ -157,7 +157,10 @@ def test_unsupported_config_is_a_clear_error(redis_client) -> None:
 
 
 def test_admin_reset_flushes_redis_and_health_reports_it(cloudtwin, redis_client) -> None:
+    redis_client.config_set("slowlog-log-slower-than", 0)
     redis_client.set("k", "v")
+    redis_client.config_set("slowlog-log-slower-than", 10000)
+    assert redis_client.slowlog_len() > 0
     request = urllib.request.Request(
         f"{cloudtwin.aws_endpoint}/_cloudtwin/reset",
         data=b"{}",
@@ -166,6 +169,8 @@ def test_admin_reset_flushes_redis_and_health_reports_it(cloudtwin, redis_client
     )
     urllib.request.urlopen(request, timeout=10).read()
     assert redis_client.dbsize() == 0
+    assert redis_client.slowlog_len() == 0
+    assert "cmdstat_set" not in redis_client.info("commandstats")
     with urllib.request.urlopen(f"{cloudtwin.aws_endpoint}/_cloudtwin/health", timeout=10) as response:
         health = json.loads(response.read())
     assert health["services"]["redis"]["up"] is True

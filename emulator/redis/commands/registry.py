@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from fakeredis._commands import Signature
+from fakeredis._helpers import SimpleString
 
-CONTAINERS = frozenset({b"config", b"memory"})
+CONTAINERS = frozenset({b"config", b"latency", b"memory", b"object", b"slowlog"})
 
 
 @dataclass(frozen=True)
@@ -48,3 +49,14 @@ def command_name(args: list[bytes]) -> bytes:
     if first in CONTAINERS and len(args) > 1:
         return first + b" " + args[1].lower()
     return first
+
+
+def help_reply(container: str, entries: list[str]) -> list[SimpleString]:
+    """A container's HELP, as redis words and frames it: one status line each."""
+    lines = [
+        f"{container} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        *entries,
+        "HELP",
+        "    Prints this help.",
+    ]
+    return [SimpleString(line.encode()) for line in lines]

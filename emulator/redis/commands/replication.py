@@ -1,4 +1,4 @@
-"""WAIT, answered as a standalone primary answers it: no replica ever acknowledges, so the count is 0."""
+"""ROLE and WAIT, answered as a standalone primary answers them: no replicas, so none ever acknowledges."""
 
 from __future__ import annotations
 
@@ -22,3 +22,8 @@ class ReplicationCommands(ServerCommandsBase):
         return self._blocking(
             milliseconds / 1000, lambda first_pass: 0 if wanted <= 0 else None, lambda acknowledged: acknowledged or 0
         )
+
+    @server_command("ROLE")
+    def cloudtwin_role(self) -> Any:
+        # Role, replication offset, replicas.
+        return [b"master", 0, []]
