@@ -92,7 +92,8 @@ class EngineSocket(
                 now = self.engine.clock.now()
                 for db in server.dbs.values():
                     db.time = now
-                signature.check_arity(arguments, self.version)
+                if len(arguments) != len(signature.fixed):
+                    signature.check_arity(arguments, server.version)
                 if self._queueing and self._transaction is not None and msgs.FLAG_TRANSACTION not in signature.flags:
                     self._transaction.append((func, signature, arguments))
                     result: Any = QUEUED
@@ -132,7 +133,7 @@ class EngineSocket(
         command_items: list[CommandItem] = []
         self._subkey_events = []
         try:
-            applied = apply(sig, args, self._db, self.version)
+            applied = apply(sig, args, self._db, self._server.version)
             if from_script and msgs.FLAG_NO_SCRIPT in sig.flags:
                 raise SimpleError(msgs.COMMAND_IN_SCRIPT_MSG)
             # RESP3 carries pushes apart from replies, so there a subscribed client may run any command.
@@ -162,7 +163,8 @@ class EngineSocket(
             remove_empty = msgs.FLAG_LEAVE_EMPTY_VAL not in sig.flags
             for item in command_items:
                 item.writeback(remove_empty_val=remove_empty)
-            self._keyspace_notifications(command_items, sig.name.encode())
+            if self.engine.keyspace_events:
+                self._keyspace_notifications(command_items, sig.name.encode())
         if command_items or self._subkey_events:
             self._subkey_notifications(command_items)
         failed = type(result) is SimpleError

@@ -87,7 +87,8 @@ def plan(signature: Signature, count: int) -> ArgumentPlan:
 
 def apply(signature: Signature, arguments: list[Any], db: Database, version: tuple) -> tuple:
     """Either (converted arguments, the CommandItems of their keys) or a one-tuple holding the short-circuit answer."""
-    signature.check_arity(arguments, version)
+    if len(arguments) != len(signature.fixed):
+        signature.check_arity(arguments, version)
     argument_plan = plan(signature, len(arguments))
     converted = list(arguments)
     for index, kind, is_key in argument_plan.first_pass:
