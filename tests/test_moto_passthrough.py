@@ -26,7 +26,7 @@ def test_sns_to_sqs_subscription_reaches_our_queue_arn(aws_endpoint_url, sqs_cli
     ]
     subscription = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)["SubscriptionArn"]
     assert subscription.startswith(topic)
-    assert [t["TopicArn"] for t in sns.list_topics()["Topics"]] == [topic]
+    assert topic in [t["TopicArn"] for t in sns.list_topics()["Topics"]]
 
 
 def test_moto_api_reset_clears_moto_services(aws_endpoint_url):

@@ -6,9 +6,10 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
+from emulator.http import moto_sqs_bridge
 from emulator.http.admin import PREFIX as ADMIN_PREFIX
 from emulator.http.admin import AdminApi
-from emulator.http.identity import credential_scope
+from emulator.http.identity import caller, credential_scope
 from emulator.http.responses import respond_json
 from emulator.sqs.json_protocol import JsonProtocol
 from emulator.sqs.query_protocol import QueryProtocol, is_query_request
@@ -52,6 +53,10 @@ class Gateway:
             return self.reset_moto_api(environ, start_response)
         if is_query_request(environ):
             return self.sqs_query(environ, start_response)
+        # moto would put resources in its own default account; cloudtwin's SQS uses the caller's account, and both
+        # must agree for ARNs to match and for SNS or EventBridge to find the queues.
+        settings = self.emulator.settings
+        environ.setdefault("HTTP_X_MOTO_ACCOUNT_ID", caller(environ, settings.region, settings.account_id)[1])
         for interceptor in self.interceptors:
             answer = interceptor(environ, start_response)
             if answer is not None:
@@ -66,6 +71,7 @@ class Gateway:
                 if self._moto_app is None:
                     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
+                    moto_sqs_bridge.install(self.sqs)
                     self._moto_app = DomainDispatcherApplication(create_backend_app)
         return self._moto_app
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from emulator.http import moto_sqs_bridge
 from emulator.http.gateway import Gateway
 from emulator.http.server import HttpServer
 from emulator.service import listen_error
@@ -40,6 +41,7 @@ class AwsService:
     def stop(self) -> None:
         # Closing SQS first wakes long polls, so their connection threads can end.
         self.sqs.close()
+        moto_sqs_bridge.uninstall(self.sqs)
         if self.server is not None:
             self.server.stop()
             self.server = None

@@ -1,0 +1,137 @@
+"""moto's other services deliver to cloudtwin's queues: SNS subscriptions, EventBridge targets, S3 notifications.
+
+Those services hand messages to moto's own SQS backend (`sqs_backends[account][region]`), which
+cloudtwin never serves: the queues clients create live in emulator.sqs. While an emulator runs, the
+three methods those services call on moto's SQSBackend (`get_queue`, `get_queue_attributes`,
+`send_message`) are pointed at cloudtwin's SqsBackend instead, for the same account, region and queue
+name. moto's state is process-wide, so this is too; stopping the emulator puts moto's methods back.
+
+As in AWS, a delivery that fails (queue deleted, FIFO ids missing) does not fail the publisher's
+call; it is logged.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from emulator.sqs.backend import SendEntry, SqsBackend
+from emulator.sqs.errors import QueueDoesNotExist, SqsError
+from emulator.sqs.message import MessageAttributeValue
+from emulator.sqs.naming import RequestContext, queue_url
+
+log = logging.getLogger(__name__)
+
+# Delivery never hands a URL back to a client, so its host part is never seen.
+_INTERNAL_ENDPOINT = "http://cloudtwin.internal"
+_BRIDGED = ("get_queue", "get_queue_attributes", "send_message")
+
+_lock = threading.Lock()
+# Emulators running in this process, newest last: moto's services deliver to the newest one's queues.
+_backends: list[SqsBackend] = []
+_originals: dict[str, Any] = {}
+
+
+@dataclass(frozen=True)
+class QueueView:
+    """What moto's services read of a queue: SNS refuses FIFO queues on standard topics."""
+
+    name: str
+    fifo_queue: bool
+
+
+def install(sqs: SqsBackend) -> None:
+    from moto.sqs.models import SQSBackend
+
+    with _lock:
+        if not _backends:
+            for name in _BRIDGED:
+                _originals[name] = SQSBackend.__dict__[name]
+            SQSBackend.get_queue = _get_queue
+            SQSBackend.get_queue_attributes = _get_queue_attributes
+            SQSBackend.send_message = _send_message
+        _backends.append(sqs)
+
+
+def uninstall(sqs: SqsBackend) -> None:
+    with _lock:
+        if sqs not in _backends:
+            return
+        _backends.remove(sqs)
+        if not _backends:
+            from moto.sqs.models import SQSBackend
+
+            for name, method in _originals.items():
+                setattr(SQSBackend, name, method)
+            _originals.clear()
+
+
+def _target(moto_backend: Any, queue_name: str) -> tuple[SqsBackend, RequestContext, str]:
+    with _lock:
+        sqs = _backends[-1]
+    region, account = moto_backend.region_name, moto_backend.account_id
+    ctx = RequestContext(region=region, account=account, endpoint=_INTERNAL_ENDPOINT)
+    return sqs, ctx, queue_url(_INTERNAL_ENDPOINT, region, account, queue_name)
+
+
+def _get_queue(self: Any, queue_name: str) -> QueueView:
+    from moto.sqs.exceptions import QueueDoesNotExist as MotoQueueDoesNotExist
+
+    sqs, ctx, url = _target(self, queue_name)
+    try:
+        attributes = sqs.get_queue_attributes(ctx, url, ["FifoQueue"])
+    except QueueDoesNotExist:
+        raise MotoQueueDoesNotExist() from None
+    return QueueView(queue_name, attributes.get("FifoQueue") == "true")
+
+
+def _get_queue_attributes(self: Any, queue_name: str, attribute_names: list[str]) -> dict[str, str]:
+    from moto.sqs.exceptions import QueueDoesNotExist as MotoQueueDoesNotExist
+
+    sqs, ctx, url = _target(self, queue_name)
+    try:
+        attributes = sqs.get_queue_attributes(ctx, url, ["All"])
+    except QueueDoesNotExist:
+        raise MotoQueueDoesNotExist() from None
+    # moto's callers read FIFO attributes of standard queues too, and expect "false" there.
+    return {name: attributes.get(name, "false") for name in attribute_names}
+
+
+def _send_message(
+    self: Any,
+    queue_name: str,
+    message_body: str,
+    message_attributes: dict[str, Any] | None = None,
+    delay_seconds: int | None = None,
+    deduplication_id: str | None = None,
+    group_id: str | None = None,
+    system_attributes: dict[str, Any] | None = None,
+    validate_group_id: bool = True,
+) -> None:
+    sqs, ctx, url = _target(self, queue_name)
+    entry = SendEntry(
+        id="delivery",
+        body=message_body,
+        delay_seconds=delay_seconds,
+        message_attributes=_attributes(message_attributes or {}),
+        group_id=group_id,
+        dedup_id=deduplication_id,
+    )
+    try:
+        sqs.send_message(ctx, url, entry)
+    except SqsError as exc:
+        log.warning("delivery to queue %s in %s/%s failed: %s", queue_name, ctx.account, ctx.region, exc)
+
+
+def _attributes(moto_attributes: dict[str, Any]) -> dict[str, MessageAttributeValue]:
+    """moto's {"DataType", "StringValue" | "BinaryValue"} attributes as cloudtwin's (binary values arrive base64)."""
+    converted = {}
+    for name, value in moto_attributes.items():
+        binary = value.get("BinaryValue")
+        if isinstance(binary, str):
+            binary = base64.b64decode(binary)
+        converted[name] = MessageAttributeValue(value["DataType"], value.get("StringValue"), binary)
+    return converted
