@@ -120,6 +120,8 @@ class ClientConnection:
         if self.closed or not self.out or self.handshaking:
             return
         data = self.out[0] if len(self.out) == 1 else b"".join(self.out)
+        # Read before sending: once the reply is out, the client may move the clock before this thread resumes.
+        writing_at = self.engine.clock.now()
         try:
             sent = self.sock.send(data)
         except (BlockingIOError, ssl.SSLWantWriteError, ssl.SSLWantReadError):
@@ -128,7 +130,7 @@ class ClientConnection:
             self.server.discard(self)
             return
         if sent:
-            self.last_interaction = self.engine.clock.now()
+            self.last_interaction = writing_at
         if sent == len(data):
             self.out.clear()
             self.out_size = 0

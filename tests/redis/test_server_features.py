@@ -297,7 +297,11 @@ def test_idle_clients_are_closed_after_config_timeout_on_the_emulator_clock(star
     assert idle.ping()
     cloudtwin_clock.advance(31)
     # The admin client was idle too and is gone; a new connection is not.
-    assert wait_for(lambda: redis.Redis(port=service.port).info("clients")["connected_clients"] == 3)
+    probe = redis.Redis(port=service.port, single_connection_client=True, **NO_RETRY)
+    assert wait_for(lambda: probe.info("clients")["connected_clients"] == 3), (
+        probe.info("clients"),
+        [(c["id"], c["name"], c["addr"]) for c in probe.client_list()],
+    )
     with pytest.raises(redis.ConnectionError):
         idle.ping()
     # Subscribed and blocked clients are exempt, as in redis.
