@@ -13,6 +13,7 @@ from fakeredis._helpers import QUEUED, NoResponse, SimpleError, SimpleString
 from fakeredis._socket import FakeSocket
 from fakeredis._socket._resp import convert_to_resp2
 
+from emulator.redis.commands.client_list import ClientListCommands
 from emulator.redis.commands.cluster import ClusterCommands
 from emulator.redis.commands.config import ConfigCommands
 from emulator.redis.commands.connection import ConnectionCommands, not_allowed_while_subscribed
@@ -40,6 +41,7 @@ _RESP2_READY = frozenset((bytes, int, type(None), SimpleString))
 
 
 class EngineSocket(
+    ClientListCommands,
     ClusterCommands,
     ConnectionCommands,
     ConfigCommands,

@@ -62,7 +62,9 @@ class ClientConnection:
         self.pending: deque[list[bytes]] = deque()
         self.authenticated = not self.engine.requires_auth()
         # When the client last sent or was sent something, on the emulator clock: CONFIG timeout closes idle ones.
-        self.last_interaction = self.engine.clock.now()
+        self.last_interaction = self.connected_at = self.engine.clock.now()
+        # The command running or last run, as sent: CLIENT LIST's `cmd`.
+        self.last_command: list[bytes] | None = None
         host, port = address[:2]
         self.address = f"{host}:{port}"
         self.monitoring = False
@@ -226,6 +228,7 @@ class ClientConnection:
     def _execute(self, args: list[bytes]) -> None:
         engine = self.engine
         engine.stats.total_commands_processed += 1
+        self.last_command = args
         first = args[0].lower()
         server_command = SERVER_COMMANDS.get(first if first not in CONTAINERS else command_name(args))
         found = None if server_command is not None or first in CONTAINERS else resolve(args)

@@ -237,6 +237,10 @@ class RedisEngine:
                 for sock in list(socks):
                     sock.put_response(Push([b"pmessage", pattern, channel, message]))
 
+    def client_sockets(self) -> list:
+        """The fakeredis socket of every client connected now."""
+        return [connection.socket for connection in self.connections.values()]
+
     def feed_monitors(self, db_index: int, source: str, arguments: list[bytes]) -> None:
         line = monitor_line(self.clock.now(), db_index, source, arguments)
         for monitor in list(self.monitors):

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from tests.redis.test_expiry import wait_for
 from tests.redis.test_wire import exchange
 
 LONG = b"x" * 70
@@ -32,7 +35,7 @@ LONG = b"x" * 70
         b"CONFIG SET maxmemory-policy noeviction\r\nOBJECT FREQ k\r\n",
         b"ROLE\r\nCLUSTER INFO\r\nCLUSTER\r\nREADONLY\r\nREADWRITE\r\n",
         b"LATENCY LATEST\r\nLATENCY HISTORY command\r\nLATENCY RESET\r\nLATENCY NOSUCH\r\n",
-        b"SLOWLOG LEN\r\nSLOWLOG GET x\r\nSLOWLOG GET -5\r\nSLOWLOG GET 1 2\r\nSLOWLOG RESET\r\nSLOWLOG HELP\r\n"
+        b"SLOWLOG RESET\r\nSLOWLOG LEN\r\nSLOWLOG GET x\r\nSLOWLOG GET -5\r\nSLOWLOG GET 1 2\r\nSLOWLOG RESET\r\nSLOWLOG HELP\r\n"
         b"CONFIG SET slowlog-log-slower-than x\r\nCONFIG SET slowlog-max-len -1\r\n"
         b"CONFIG GET slowlog-max-len\r\nCONFIG GET slowlog-log-slower-than\r\n",
     ],
@@ -95,3 +98,59 @@ def test_object_idletime_follows_the_emulator_clock(twin, cloudtwin_clock) -> No
     assert twin.object("idletime", "k") == 100
     twin.get("k")
     assert twin.object("idletime", "k") == 0
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [b"CLIENT LIST TYPE x\r\nCLIENT LIST ID x\r\nCLIENT LIST ID 0\r\nCLIENT LIST foo\r\nCLIENT LIST TYPE pubsub\r\n"],
+    ids=["client-list-errors"],
+)
+def test_client_list_errors_match_redis_server(twin, twin_port, real_redis, real_redis_port: int, payload) -> None:
+    expected = exchange(real_redis_port, payload)
+    assert exchange(twin_port, payload, expect=len(expected)) == expected
+
+
+def _field_names(line: bytes) -> list[bytes]:
+    return [field.split(b"=", 1)[0] for field in line.split()]
+
+
+def test_client_info_has_redis_7_fields_in_order(twin, real_redis) -> None:
+    twin_line = twin.execute_command("CLIENT", "INFO")
+    real_line = real_redis.execute_command("CLIENT", "INFO")
+    assert _field_names(twin_line) == _field_names(real_line)
+    assert twin_line.endswith(b"\n") and b" cmd=client|info " in twin_line
+
+
+def test_client_list_reports_each_clients_state(start_twin, cloudtwin_clock) -> None:
+    cloudtwin_clock.freeze()
+    service = start_twin()
+    port = service.port
+    observer = redis.Redis(port=port, single_connection_client=True)
+    subscriber = redis.Redis(port=port).pubsub()
+    subscriber.subscribe("news", "more")
+    subscriber.psubscribe("n*")
+    in_multi = redis.Redis(port=port, single_connection_client=True)
+    in_multi.client_setname("queuer")
+    in_multi.connection.send_command("MULTI")
+    in_multi.connection.read_response()
+    in_multi.connection.send_command("SET", "k", "v")
+    in_multi.connection.read_response()
+    blocked = redis.Redis(port=port, single_connection_client=True)
+    blocked.client_setname("waiter")
+    blocked.connection.send_command("BLPOP", "jobs", 0)
+    with socket.create_connection(("127.0.0.1", port)) as monitor:
+        monitor.sendall(b"MONITOR\r\n")
+        assert monitor.recv(16) == b"+OK\r\n"
+        assert wait_for(lambda: observer.info("clients")["blocked_clients"] == 1)
+        cloudtwin_clock.advance(30)
+        clients = {client["id"]: client for client in observer.client_list()}
+        by_name = {client["name"]: client for client in clients.values()}
+        assert (by_name["queuer"]["flags"], by_name["queuer"]["multi"], by_name["queuer"]["cmd"]) == ("x", "1", "set")
+        assert (by_name["waiter"]["flags"], by_name["waiter"]["cmd"]) == ("b", "blpop")
+        [subscribed] = [c for c in clients.values() if c["flags"] == "P"]
+        assert (subscribed["sub"], subscribed["psub"]) == ("2", "1")
+        [monitoring] = [c for c in clients.values() if c["flags"] == "O"]
+        assert monitoring["cmd"] == "monitor"
+        assert by_name["waiter"]["age"] == "30" and by_name["waiter"]["idle"] == "30"
+        assert [c["flags"] for c in observer.client_list(_type="pubsub")] == ["P"]
+        assert [c["name"] for c in observer.client_list(client_id=[by_name["waiter"]["id"]])] == ["waiter"]
