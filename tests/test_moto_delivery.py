@@ -167,21 +167,27 @@ def test_a_twelve_digit_access_key_is_the_account_for_moto_too(aws_endpoint_url)
     assert json.loads(receive_all(sqs, url, 1)[0]["Body"])["Message"] == "mine"
 
 
-def test_moto_gets_its_own_sqs_methods_back_when_the_last_emulator_stops() -> None:
+def test_moto_keeps_its_own_sqs_and_gets_everything_back_when_the_last_emulator_stops() -> None:
     # In a fresh interpreter: this one's session emulator keeps the bridge installed.
     script = """
-from moto.sqs.models import SQSBackend
+from moto.sns.models import Subscription
+from moto.sqs.models import SQSBackend, sqs_backends
 from emulator.clock import Clock
 from emulator.http import moto_sqs_bridge
 from emulator.sqs.backend import SqsBackend
-original = SQSBackend.__dict__["send_message"]
+originals = (SQSBackend.__dict__["send_message"], Subscription.__dict__["publish"])
 first, second = SqsBackend(Clock()), SqsBackend(Clock())
 moto_sqs_bridge.install(first)
 moto_sqs_bridge.install(second)
+# moto's own SQS (mock_aws) is not redirected: only deliveries from SNS, EventBridge and S3 are.
+own = sqs_backends["123456789012"]["us-east-1"]
+own.create_queue("mocked")
+own.send_message("mocked", "still moto's")
+assert [m.body for m in own.get_queue("mocked").messages] == ["still moto's"]
 moto_sqs_bridge.uninstall(second)
-assert SQSBackend.__dict__["send_message"] is not original
+assert SQSBackend.__dict__["send_message"] is not originals[0]
 moto_sqs_bridge.uninstall(first)
-assert SQSBackend.__dict__["send_message"] is original
+assert (SQSBackend.__dict__["send_message"], Subscription.__dict__["publish"]) == originals
 print("restored")
 """
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)

@@ -2,9 +2,11 @@
 
 Those services hand messages to moto's own SQS backend (`sqs_backends[account][region]`), which
 cloudtwin never serves: the queues clients create live in emulator.sqs. While an emulator runs, the
-three methods those services call on moto's SQSBackend (`get_queue`, `get_queue_attributes`,
-`send_message`) are pointed at cloudtwin's SqsBackend instead, for the same account, region and queue
-name. moto's state is process-wide, so this is too; stopping the emulator puts moto's methods back.
+places where they deliver (SNS's subscribe and publish, EventBridge's SQS target, S3's queue
+notification) are wrapped so that, inside them only, the three methods they call on moto's
+SQSBackend (`get_queue`, `get_queue_attributes`, `send_message`) reach cloudtwin's SqsBackend for the
+same account, region and queue name. Everywhere else moto's SQS is untouched, so moto's own
+`mock_aws` keeps working in the same process. Stopping the last emulator puts everything back.
 
 As in AWS, a delivery that fails (queue deleted, FIFO ids missing) does not fail the publisher's
 call; it is logged.
@@ -13,8 +15,11 @@ call; it is logged.
 from __future__ import annotations
 
 import base64
+import functools
+import importlib
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,12 +32,20 @@ log = logging.getLogger(__name__)
 
 # Delivery never hands a URL back to a client, so its host part is never seen.
 _INTERNAL_ENDPOINT = "http://cloudtwin.internal"
-_BRIDGED = ("get_queue", "get_queue_attributes", "send_message")
+# (module, class or None for a module function, attribute): where moto's services deliver to SQS.
+_DELIVERY_POINTS = (
+    ("moto.sns.models", "SNSBackend", "subscribe"),
+    ("moto.sns.models", "Subscription", "publish"),
+    ("moto.events.models", "Rule", "_send_to_sqs_queue"),
+    ("moto.s3.notifications", None, "_send_sqs_message"),
+)
 
 _lock = threading.Lock()
-# Emulators running in this process, newest last: moto's services deliver to the newest one's queues.
+# Emulators running in this process, newest last: deliveries go to the newest one's queues.
 _backends: list[SqsBackend] = []
-_originals: dict[str, Any] = {}
+# (owner, attribute, what was there) for every patch, to put back.
+_replaced: list[tuple[Any, str, Any]] = []
+_delivering = threading.local()
 
 
 @dataclass(frozen=True)
@@ -44,15 +57,9 @@ class QueueView:
 
 
 def install(sqs: SqsBackend) -> None:
-    from moto.sqs.models import SQSBackend
-
     with _lock:
         if not _backends:
-            for name in _BRIDGED:
-                _originals[name] = SQSBackend.__dict__[name]
-            SQSBackend.get_queue = _get_queue
-            SQSBackend.get_queue_attributes = _get_queue_attributes
-            SQSBackend.send_message = _send_message
+            _patch()
         _backends.append(sqs)
 
 
@@ -62,11 +69,52 @@ def uninstall(sqs: SqsBackend) -> None:
             return
         _backends.remove(sqs)
         if not _backends:
-            from moto.sqs.models import SQSBackend
+            for owner, name, original in reversed(_replaced):
+                setattr(owner, name, original)
+            _replaced.clear()
 
-            for name, method in _originals.items():
-                setattr(SQSBackend, name, method)
-            _originals.clear()
+
+def _patch() -> None:
+    from moto.sqs.models import SQSBackend
+
+    for module_name, class_name, name in _DELIVERY_POINTS:
+        module = importlib.import_module(module_name)
+        owner = getattr(module, class_name) if class_name else module
+        _replace(owner, name, _as_delivery(getattr(owner, name)))
+    for name, bridged in (
+        ("get_queue", _get_queue),
+        ("get_queue_attributes", _get_queue_attributes),
+        ("send_message", _send_message),
+    ):
+        _replace(SQSBackend, name, _while_delivering(bridged, SQSBackend.__dict__[name]))
+
+
+def _replace(owner: Any, name: str, replacement: Any) -> None:
+    _replaced.append((owner, name, owner.__dict__[name]))
+    setattr(owner, name, replacement)
+
+
+def _as_delivery(original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def delivering(*args: Any, **kwargs: Any) -> Any:
+        depth = getattr(_delivering, "depth", 0)
+        _delivering.depth = depth + 1
+        try:
+            return original(*args, **kwargs)
+        finally:
+            _delivering.depth = depth
+
+    return delivering
+
+
+def _while_delivering(bridged: Callable[..., Any], original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def method(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if getattr(_delivering, "depth", 0):
+            return bridged(self, *args, **kwargs)
+        return original(self, *args, **kwargs)
+
+    return method
 
 
 def _target(moto_backend: Any, queue_name: str) -> tuple[SqsBackend, RequestContext, str]:
