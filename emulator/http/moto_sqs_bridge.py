@@ -126,26 +126,24 @@ def _target(moto_backend: Any, queue_name: str) -> tuple[SqsBackend, RequestCont
 
 
 def _get_queue(self: Any, queue_name: str) -> QueueView:
-    from moto.sqs.exceptions import QueueDoesNotExist as MotoQueueDoesNotExist
-
-    sqs, ctx, url = _target(self, queue_name)
-    try:
-        attributes = sqs.get_queue_attributes(ctx, url, ["FifoQueue"])
-    except QueueDoesNotExist:
-        raise MotoQueueDoesNotExist() from None
-    return QueueView(queue_name, attributes.get("FifoQueue") == "true")
+    return QueueView(queue_name, _attributes_of(self, queue_name).get("FifoQueue") == "true")
 
 
 def _get_queue_attributes(self: Any, queue_name: str, attribute_names: list[str]) -> dict[str, str]:
-    from moto.sqs.exceptions import QueueDoesNotExist as MotoQueueDoesNotExist
-
-    sqs, ctx, url = _target(self, queue_name)
-    try:
-        attributes = sqs.get_queue_attributes(ctx, url, ["All"])
-    except QueueDoesNotExist:
-        raise MotoQueueDoesNotExist() from None
+    attributes = _attributes_of(self, queue_name)
     # moto's callers read FIFO attributes of standard queues too, and expect "false" there.
     return {name: attributes.get(name, "false") for name in attribute_names}
+
+
+def _attributes_of(moto_backend: Any, queue_name: str) -> dict[str, str]:
+    """Every attribute of the queue, or moto's own QueueDoesNotExist, which its callers catch."""
+    from moto.sqs.exceptions import QueueDoesNotExist as MotoQueueDoesNotExist
+
+    sqs, ctx, url = _target(moto_backend, queue_name)
+    try:
+        return sqs.get_queue_attributes(ctx, url, ["All"])
+    except QueueDoesNotExist:
+        raise MotoQueueDoesNotExist() from None
 
 
 def _send_message(

@@ -26,7 +26,7 @@ from emulator.redis.commands.object import ObjectCommands
 from emulator.redis.commands.replication import ReplicationCommands
 from emulator.redis.commands.slowlog import SlowlogCommands
 from emulator.redis.dispatch import apply, resolve
-from emulator.redis.engine import EVENT_CLASSES, REDIS_VERSION, UNLOGGED_COMMANDS, UNMONITORED_COMMANDS
+from emulator.redis.engine import EVENT_CLASSES, REDIS_VERSION, UNMONITORED_COMMANDS
 from emulator.redis.monitor import SCRIPT_COMMANDS
 from emulator.redis.protocol import Push
 from emulator.redis.redaction import redact
@@ -169,13 +169,10 @@ class EngineSocket(
                 self._keyspace_notifications(command_items, sig.name.encode())
         if command_items or self._subkey_events:
             self._subkey_notifications(command_items)
-        failed = type(result) is SimpleError
         engine = self.engine
-        if failed:
-            engine.stats.error_replied(result.value)
         elapsed = perf_counter() - started
-        engine.stats.ran(sig.name, elapsed, failed)
-        if elapsed * 1_000_000 >= engine.slowlog.threshold >= 0 and sig.name not in UNLOGGED_COMMANDS:
+        engine.stats.ran(sig.name, elapsed, result)
+        if engine.slowlog.wants(sig.name, elapsed):
             engine.slowlog.record(
                 engine.clock.now(),
                 elapsed,

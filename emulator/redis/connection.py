@@ -17,7 +17,7 @@ from emulator.redis.client_socket import EngineSocket
 from emulator.redis.commands.connection import NOAUTH, not_allowed_while_subscribed
 from emulator.redis.commands.registry import CONTAINERS, SERVER_COMMANDS, ServerCommand, command_name
 from emulator.redis.dispatch import has_subcommands, resolve
-from emulator.redis.engine import DENYOOM_COMMANDS, READONLY_COMMANDS, UNLOGGED_COMMANDS, UNMONITORED_COMMANDS
+from emulator.redis.engine import DENYOOM_COMMANDS, READONLY_COMMANDS, UNMONITORED_COMMANDS
 from emulator.redis.protocol import ProtocolError, RequestReader, encode, error
 from emulator.redis.redaction import redact
 
@@ -309,13 +309,12 @@ class ClientConnection:
                 except SimpleError as exc:
                     if sock._queueing:
                         sock._transaction_failed = True
-                    self.engine.stats.error_replied(exc.value)
                     result = exc
                 elapsed = time.perf_counter() - started
                 # Read afresh: CONFIG RESETSTAT replaced the counters, and counts itself in the new ones, as in redis.
-                self.engine.stats.ran(signature.name, elapsed, isinstance(result, SimpleError))
+                self.engine.stats.ran(signature.name, elapsed, result)
                 slowlog = self.engine.slowlog
-                if elapsed * 1_000_000 >= slowlog.threshold >= 0 and signature.name not in UNLOGGED_COMMANDS:
+                if slowlog.wants(signature.name, elapsed):
                     name = sock._client_info.get("name", "")
                     slowlog.record(self.engine.clock.now(), elapsed, redact(args), self.address, name)
         if not isinstance(result, NoResponse):

@@ -64,6 +64,11 @@ class TrackedDatabase(Database):
         self.accessed[key] = self.time
         return item
 
+    def peek(self, key: bytes) -> Any:
+        """The live item of `key` without counting an access (no LRU/LFU update, no keyspace hit), as OBJECT reads."""
+        item = self._dict.get(key)
+        return None if item is None or self.expired(item) else item
+
     def __setitem__(self, key: bytes, value: Any) -> None:
         super().__setitem__(key, value)
         self._dirty.add(key)

@@ -66,7 +66,7 @@ class RedisEngine:
         self.server.dbs = DatabaseTable(self)  # type: ignore[assignment]
         self.config = ServerConfig(self._config_changed)
         self.stats = Stats()
-        self.slowlog = SlowLog()
+        self.slowlog = SlowLog(UNLOGGED_COMMANDS)
         self.started_at = clock.now()
         self.connections: dict[int, ClientConnection] = {}
         # Clients that sent MONITOR, in the order they did.

@@ -77,18 +77,12 @@ class RequestReader:
         return commands
 
     def _multibulk(self, buffer: bytes | bytearray, start: int) -> tuple[list[bytes], int] | None:
-        eol = buffer.find(b"\r\n", start)
-        if eol < 0:
-            if len(buffer) - start > MAX_INLINE_SIZE:
-                raise ProtocolError("Protocol error: too big mbulk count string")
+        header = _header(buffer, start, "too big mbulk count string", "invalid multibulk length")
+        if header is None:
             return None
-        try:
-            count = int(buffer[start + 1 : eol])
-        except ValueError:
-            raise ProtocolError("Protocol error: invalid multibulk length") from None
+        count, pos = header
         if count > MAX_MULTIBULK_COUNT:
             raise ProtocolError("Protocol error: invalid multibulk length")
-        pos = eol + 2
         args: list[bytes] = []
         for _ in range(count):
             if pos >= len(buffer):
@@ -96,18 +90,12 @@ class RequestReader:
                 return None
             if buffer[pos] != 36:  # b"$"
                 raise ProtocolError(f"Protocol error: expected '$', got '{chr(buffer[pos])}'")
-            eol = buffer.find(b"\r\n", pos)
-            if eol < 0:
-                if len(buffer) - pos > MAX_INLINE_SIZE:
-                    raise ProtocolError("Protocol error: too big bulk count string")
+            header = _header(buffer, pos, "too big bulk count string", "invalid bulk length")
+            if header is None:
                 return None
-            try:
-                length = int(buffer[pos + 1 : eol])
-            except ValueError:
-                raise ProtocolError("Protocol error: invalid bulk length") from None
+            length, data_start = header
             if length < 0 or length > self.max_bulk_len:
                 raise ProtocolError("Protocol error: invalid bulk length")
-            data_start = eol + 2
             data_end = data_start + length
             if data_end + 2 > len(buffer):
                 self._needed = data_end + 2
@@ -128,6 +116,19 @@ class RequestReader:
             return None
         line = bytes(buffer[start:eol]).rstrip(b"\r")
         return split_inline(line), eol + 1
+
+
+def _header(buffer: bytes | bytearray, start: int, too_long: str, invalid: str) -> tuple[int, int] | None:
+    """The number after the type byte at `start` (`*3`, `$5`) and where its line ends; None until the line is in."""
+    eol = buffer.find(b"\r\n", start)
+    if eol < 0:
+        if len(buffer) - start > MAX_INLINE_SIZE:
+            raise ProtocolError(f"Protocol error: {too_long}")
+        return None
+    try:
+        return int(buffer[start + 1 : eol]), eol + 2
+    except ValueError:
+        raise ProtocolError(f"Protocol error: {invalid}") from None
 
 
 def split_complete_commands(buffer: bytes) -> tuple[list[list[bytes]], int]:

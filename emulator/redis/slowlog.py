@@ -7,14 +7,16 @@ Entries hold what redis 7 keeps: an id, the unix time, the duration in microseco
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 MAX_ARGUMENTS = 32
 MAX_ARGUMENT_BYTES = 128
 
 
 class SlowLog:
-    def __init__(self) -> None:
+    def __init__(self, unlogged: Collection[str]) -> None:
+        # Commands redis never logs (skip_slowlog: EXEC and the like), by fakeredis's name.
+        self.unlogged = unlogged
         # Microseconds; negative turns logging off, 0 logs every command.
         self.threshold = 10_000
         self.entries: deque[list] = deque(maxlen=128)
@@ -23,12 +25,13 @@ class SlowLog:
     def resize(self, max_len: int) -> None:
         self.entries = deque(self.entries, maxlen=max_len)
 
+    def wants(self, command: str, seconds: float) -> bool:
+        """Whether a command that took `seconds` enters the log; callers build the entry's arguments only then."""
+        return 0 <= self.threshold <= seconds * 1_000_000 and command not in self.unlogged
+
     def record(self, now: float, seconds: float, arguments: Sequence[bytes], address: str, name: str) -> None:
-        micros = int(seconds * 1_000_000)
-        if self.threshold < 0 or micros < self.threshold:
-            return
         self.entries.appendleft(
-            [self._next_id, int(now), micros, _shortened(arguments), address.encode(), name.encode()]
+            [self._next_id, int(now), int(seconds * 1_000_000), _shortened(arguments), address.encode(), name.encode()]
         )
         self._next_id += 1
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
+
+from fakeredis._helpers import SimpleError
 
 
 class CommandStat:
@@ -47,12 +50,14 @@ class Stats:
             stat = self.commands[name] = CommandStat()
         return stat
 
-    def ran(self, name: str, seconds: float, failed: bool) -> None:
+    def ran(self, name: str, seconds: float, result: Any) -> None:
+        """Count a command that ran: its call, its time, and the error it replied with, if any."""
         stat = self.command(name)
         stat.calls += 1
         stat.seconds += seconds
-        if failed:
+        if isinstance(result, SimpleError):
             stat.failed_calls += 1
+            self.error_replied(result.value)
 
     def rejected(self, name: str) -> None:
         self.command(name).rejected_calls += 1

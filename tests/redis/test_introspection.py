@@ -10,7 +10,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from tests.redis.test_expiry import wait_for
-from tests.redis.test_wire import exchange
+from tests.redis.test_wire import assert_same_replies
 
 LONG = b"x" * 70
 
@@ -40,14 +40,13 @@ LONG = b"x" * 70
         b"SLOWLOG RESET\r\nSLOWLOG HELP\r\n"
         b"CONFIG SET slowlog-log-slower-than x\r\nCONFIG SET slowlog-max-len -1\r\n"
         b"CONFIG GET slowlog-max-len\r\nCONFIG GET slowlog-log-slower-than\r\n",
+        b"CLIENT LIST TYPE x\r\nCLIENT LIST ID x\r\nCLIENT LIST ID 0\r\nCLIENT LIST foo\r\nCLIENT LIST TYPE pubsub\r\n",
     ],
-    ids=["object", "object-freq", "role-and-cluster", "latency", "slowlog-commands"],
+    ids=["object", "object-freq", "role-and-cluster", "latency", "slowlog-commands", "client-list-errors"],
 )
 def test_replies_match_redis_server(twin, twin_port, real_redis, real_redis_port: int, payload: bytes) -> None:
     real_redis.config_set("maxmemory-policy", "noeviction")
-    expected = exchange(real_redis_port, payload)
-    assert expected
-    assert exchange(twin_port, payload, expect=len(expected)) == expected
+    assert_same_replies(twin_port, real_redis_port, payload)
 
 
 def _slow_entries(port: int) -> list:
@@ -100,16 +99,6 @@ def test_object_idletime_follows_the_emulator_clock(twin, cloudtwin_clock) -> No
     assert twin.object("idletime", "k") == 100
     twin.get("k")
     assert twin.object("idletime", "k") == 0
-
-
-@pytest.mark.parametrize(
-    "payload",
-    [b"CLIENT LIST TYPE x\r\nCLIENT LIST ID x\r\nCLIENT LIST ID 0\r\nCLIENT LIST foo\r\nCLIENT LIST TYPE pubsub\r\n"],
-    ids=["client-list-errors"],
-)
-def test_client_list_errors_match_redis_server(twin, twin_port, real_redis, real_redis_port: int, payload) -> None:
-    expected = exchange(real_redis_port, payload)
-    assert exchange(twin_port, payload, expect=len(expected)) == expected
 
 
 def _field_names(line: bytes) -> list[bytes]:

@@ -29,6 +29,13 @@ def exchange(port: int, payload: bytes, expect: int | None = None, timeout: floa
         return received
 
 
+def assert_same_replies(twin_port: int, real_port: int, payload: bytes) -> None:
+    """The twin answers `payload` with the bytes redis-server answers it with."""
+    expected = exchange(real_port, payload)
+    assert expected, "redis-server answered nothing"
+    assert exchange(twin_port, payload, expect=len(expected)) == expected
+
+
 def closed_after(port: int, payload: bytes) -> tuple[bytes, bool]:
     with socket.create_connection(("127.0.0.1", port), timeout=2) as sock:
         sock.sendall(payload)
@@ -90,9 +97,7 @@ def test_a_thousand_pipelined_commands(twin, twin_port) -> None:
     ],
 )
 def test_raw_exchanges_match_redis_server(twin, twin_port, real_redis, real_redis_port: int, payload: bytes) -> None:
-    expected = exchange(real_redis_port, payload)
-    assert expected, "redis-server answered nothing"
-    assert exchange(twin_port, payload, expect=len(expected)) == expected
+    assert_same_replies(twin_port, real_redis_port, payload)
 
 
 @pytest.mark.parametrize(

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from fakeredis._commands import COMMANDS_WITH_SUB
 from fakeredis._helpers import SimpleError
 
 from emulator.redis.commands.base import ServerCommandsBase
 from emulator.redis.commands.registry import CONTAINERS
+from emulator.redis.dispatch import has_subcommands
 
 if TYPE_CHECKING:
     from emulator.redis.client_socket import EngineSocket
@@ -130,6 +130,6 @@ def _command_label(args: list[bytes] | None) -> str:
     if not args:
         return "NULL"
     name = args[0].lower()
-    if len(args) > 1 and (name in CONTAINERS or name.decode(errors="replace") in COMMANDS_WITH_SUB):
+    if len(args) > 1 and (name in CONTAINERS or has_subcommands(name)):
         name += b"|" + args[1].lower()
     return name.decode(errors="replace")

@@ -29,26 +29,25 @@ SHARED_INTEGERS = 10_000
 class ObjectCommands(ServerCommandsBase):
     @server_command("OBJECT ENCODING", fixed=(bytes,))
     def cloudtwin_object_encoding(self, key: bytes) -> Any:
-        item = self._peek(key)
+        item = self._db.peek(key)
         return None if item is None else encoding(item.value).encode()
 
     @server_command("OBJECT REFCOUNT", fixed=(bytes,))
     def cloudtwin_object_refcount(self, key: bytes) -> Any:
-        item = self._peek(key)
+        item = self._db.peek(key)
         if item is None:
             return None
-        value = item.value
+        number = _as_integer(item.value) if isinstance(item.value, bytes) else None
         shared = (
-            isinstance(value, bytes)
-            and _as_integer(value) is not None
-            and 0 <= int(value) < SHARED_INTEGERS
+            number is not None
+            and 0 <= number < SHARED_INTEGERS
             and not (self.engine.maxmemory and self.engine.config["maxmemory-policy"].endswith(("lru", "lfu")))
         )
         return 2**31 - 1 if shared else 1
 
     @server_command("OBJECT IDLETIME", fixed=(bytes,))
     def cloudtwin_object_idletime(self, key: bytes) -> Any:
-        item = self._peek(key)
+        item = self._db.peek(key)
         if item is None:
             return None
         if self.engine.config["maxmemory-policy"].endswith("lfu"):
@@ -61,7 +60,7 @@ class ObjectCommands(ServerCommandsBase):
 
     @server_command("OBJECT FREQ", fixed=(bytes,))
     def cloudtwin_object_freq(self, key: bytes) -> Any:
-        item = self._peek(key)
+        item = self._db.peek(key)
         if item is None:
             return None
         if not self.engine.config["maxmemory-policy"].endswith("lfu"):
@@ -91,14 +90,6 @@ class ObjectCommands(ServerCommandsBase):
                 "    <key>.",
             ],
         )
-
-    def _peek(self, key: bytes) -> Any:
-        # OBJECT reads a key without counting as an access (no LRU/LFU update, no keyspace hit), as in redis.
-        db = self._db
-        item = db._dict.get(key)
-        if item is None or (item.expireat is not None and item.expireat < db.time):
-            return None
-        return item
 
 
 def encoding(value: Any) -> str:
