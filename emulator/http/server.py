@@ -207,6 +207,7 @@ class _Connection:
         self._chunked = False
         self._discarding = False
         self._refusal: Refusal | None = None
+        self._timeout: float | None = None
 
     def serve(self) -> None:
         while True:
@@ -240,7 +241,9 @@ class _Connection:
         try:
             if timeout <= 0:
                 raise TimeoutError
-            self.sock.settimeout(timeout)
+            if timeout != self._timeout:  # a syscall: most connections keep one value
+                self.sock.settimeout(timeout)
+                self._timeout = timeout
             data = self.sock.recv(_READ_SIZE)
         except TimeoutError:
             if late is not None:  # an idle keep-alive connection is closed quietly, as clients expect
