@@ -27,7 +27,9 @@ class Settings:
     http_header_timeout: float = _setting(
         60.0, "seconds a client has to send a whole request head (line and headers) once it starts; then 408"
     )
-    http_body_timeout: float = _setting(60.0, "seconds a request body may pause between two reads; then 408")
+    http_body_timeout: float = _setting(
+        60.0, "seconds a client has to send a whole request body once its head has arrived; then 408"
+    )
     http_idle_timeout: float = _setting(
         60.0, "seconds a kept-alive AWS endpoint connection may wait for its next request before it is closed"
     )

@@ -9,6 +9,8 @@ import uuid
 
 import boto3
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from pytest_plugin import factories
 
@@ -152,27 +154,38 @@ def test_a_request_cut_off_is_not_run(cloudtwin, cut_off):
 # Item 9: timeouts, the connection cap, and chunked framing
 
 
+def trickle(conn: socket.socket, piece: bytes) -> bytes:
+    """Send `piece` every 0.2 s (well within any per-read timeout) until the server answers; then its answer."""
+    conn.settimeout(0.2)
+    received = b""
+    deadline = time.monotonic() + WAIT
+    while not received and time.monotonic() < deadline:
+        conn.sendall(piece)
+        try:
+            received = conn.recv(65536)
+        except TimeoutError:
+            continue
+    conn.settimeout(WAIT)
+    return received + read_until_closed(conn)
+
+
 def test_a_slowloris_head_gets_408_and_is_dropped(quick_timeouts):
     with connect(quick_timeouts) as conn:
         conn.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\n")
-        conn.settimeout(0.2)
-        received = b""
-        deadline = time.monotonic() + WAIT
-        while not received and time.monotonic() < deadline:
-            conn.sendall(b"X-Slow: 1\r\n")  # a header line well within every per-read timeout
-            try:
-                received = conn.recv(65536)
-            except TimeoutError:
-                continue
-        conn.settimeout(WAIT)
-        received += read_until_closed(conn)
-    assert received.startswith(b"HTTP/1.1 408"), received
+        reply = trickle(conn, b"X-Slow: 1\r\n")
+    assert reply.startswith(b"HTTP/1.1 408"), reply
 
 
 def test_a_stalled_body_gets_408_and_is_dropped(quick_timeouts):
     with connect(quick_timeouts) as conn:
         conn.sendall(f"{LIST_QUEUES}Content-Length: 10\r\n\r\n{{}}".encode())
         assert read_until_closed(conn).startswith(b"HTTP/1.1 408")
+
+
+def test_a_trickled_body_gets_408_and_is_dropped(quick_timeouts):
+    with connect(quick_timeouts) as conn:
+        conn.sendall(f"{LIST_QUEUES}Transfer-Encoding: chunked\r\n\r\n1;x=".encode())
+        assert trickle(conn, b"a").startswith(b"HTTP/1.1 408")  # an endless chunk extension
 
 
 def test_an_idle_keep_alive_connection_is_closed(quick_timeouts):
@@ -244,3 +257,38 @@ def test_a_head_over_64_kib_gets_431(cloudtwin):
     with connect(cloudtwin) as conn:
         conn.sendall(LIST_QUEUES.encode() + b"X-Big: " + b"a" * 140_000 + b"\r\n\r\n")
         assert read_until_closed(conn).startswith(b"HTTP/1.1 431")
+
+
+CHUNKED_LIST_QUEUES = LIST_QUEUES.encode() + b"Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n"
+
+
+@st.composite
+def mangled_requests(draw) -> bytes:
+    """A valid chunked request with a few bytes flipped, inserted or deleted."""
+    data = bytearray(CHUNKED_LIST_QUEUES)
+    for _ in range(draw(st.integers(1, 4))):
+        position = draw(st.integers(0, len(data) - 1))
+        edit = draw(st.sampled_from(["replace", "insert", "delete"]))
+        byte = draw(st.sampled_from(b"\r\n:; -0fF\x00\xff9aZ"))
+        if edit == "replace":
+            data[position] = byte
+        elif edit == "insert":
+            data.insert(position, byte)
+        else:
+            del data[position]
+    return bytes(data)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(raw=st.one_of(mangled_requests(), st.binary(max_size=200)))
+def test_any_bytes_get_an_http_answer_or_a_close_and_the_server_keeps_serving(cloudtwin, raw):
+    with connect(cloudtwin) as conn:
+        try:
+            conn.sendall(raw)
+            conn.shutdown(socket.SHUT_WR)  # the end of input: every wait ends now, not at a timeout
+        except OSError:  # the server answered and closed before all was sent
+            pass
+        reply = read_until_closed(conn)
+    assert reply == b"" or reply.startswith(b"HTTP/1.1 "), reply
+    with connect(cloudtwin) as conn:
+        assert list_queues(conn).startswith(b"HTTP/1.1 200")

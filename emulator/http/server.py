@@ -52,7 +52,7 @@ class HttpLimits:
 
     max_body: int = 16 * 1024 * 1024
     header_timeout: float = 60.0  # the whole request head, from its first byte
-    body_timeout: float = 60.0  # the longest wait for the next piece of a body
+    body_timeout: float = 60.0  # the whole request body, from the end of the head
     idle_timeout: float = 60.0  # a kept-alive connection with no request under way
     max_connections: int = 1000
 
@@ -198,6 +198,7 @@ class _Connection:
         self.in_request = False
         self.head_complete = False
         self.head_deadline = 0.0
+        self.body_deadline = 0.0
         self.head_bytes = 0
         self._url: list[bytes] = []
         self._headers: list[tuple[bytes, bytes]] = []
@@ -237,7 +238,7 @@ class _Connection:
         elif not self.head_complete:
             timeout, late = self.head_deadline - time.monotonic(), "request head"
         else:
-            timeout, late = limits.body_timeout, "request body"
+            timeout, late = self.body_deadline - time.monotonic(), "request body"
         try:
             if timeout <= 0:
                 raise TimeoutError
@@ -310,6 +311,9 @@ class _Connection:
 
     def on_headers_complete(self) -> None:
         self.head_complete = True
+        # A whole-body deadline, not one per read: a body trickled a byte at a time (or an endless
+        # chunk extension) would otherwise hold its thread for ever.
+        self.body_deadline = time.monotonic() + self.limits.body_timeout
         version = self.parser.get_http_version()
         if not version.startswith("1."):
             raise Refusal(505, f"HTTP/{version} is not supported; use HTTP/1.1")
