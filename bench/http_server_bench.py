@@ -6,7 +6,10 @@ The same gateway (SQS core, admin API, moto) is served by cloudtwin's own thread
 figure is what one boto3 client can do alone. Rounds interleave the servers so that load
 from elsewhere on the machine hits each alike.
 
-Run: python bench/http_server_bench.py [--seconds 6] [--rounds 6]
+Also times boto3 S3 PutObject, which sends `Expect: 100-continue` and holds its body back
+until the server answers 100 (or botocore's 1 s wait ends).
+
+Run: python bench/http_server_bench.py [--seconds 6] [--rounds 6] [--puts 20]
 """
 
 from __future__ import annotations
@@ -14,10 +17,13 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
+import statistics
 import sys
 import threading
+import time
 from contextlib import ExitStack
 
+import boto3
 from sqs_bench import HERE, ROOT, Rate, Workload, free_port, server
 
 PEERS = ("waitress", "cheroot")  # maintained WSGI servers, each its own module
@@ -46,10 +52,29 @@ def serve(name: str, port: int) -> None:
         wsgi.Server(("127.0.0.1", port), gateway, numthreads=16).safe_start()
 
 
+def put_object_ms(port: int, puts: int) -> float:
+    """Median milliseconds of one boto3 S3 PutObject of 1 KiB."""
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=f"http://127.0.0.1:{port}",
+        region_name="us-east-1",
+        aws_access_key_id="bench",
+        aws_secret_access_key="bench",
+    )
+    s3.create_bucket(Bucket="bench")
+    times = []
+    for i in range(puts):
+        began = time.perf_counter()
+        s3.put_object(Bucket="bench", Key=f"k{i}", Body=b"x" * 1024)
+        times.append((time.perf_counter() - began) * 1000)
+    return statistics.median(times)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=6.0, help="measuring time per throughput figure")
     parser.add_argument("--rounds", type=int, default=6, help="interleaved rounds the measuring time is split into")
+    parser.add_argument("--puts", type=int, default=20, help="S3 PutObject calls timed per server")
     parser.add_argument("--serve", nargs=2, metavar=("SERVER", "PORT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -75,12 +100,16 @@ def main() -> None:
             for name, workload in workloads.items():
                 for op, (operation, prepare) in workload.operations.items():
                     rates[name][op].run(operation, args.seconds / args.rounds, prepare)
+        put_ms = {name: put_object_ms(port, args.puts) for name, port in ports.items() if name != "canned"}
     print(f"\nThroughput, one boto3 client, ops/s, and as a fraction of canned ({args.seconds:g} s per figure)")
     print(f"{'operation':<26}" + "".join(f"{name:>12}" for name in names))
     for op in rates["canned"]:
         canned = rates["canned"][op].per_second
         print(f"{op:<26}" + "".join(f"{rates[name][op].per_second:>12.0f}" for name in names))
         print(f"{'  of canned':<26}" + "".join(f"{rates[name][op].per_second / canned:>12.0%}" for name in names))
+    print(f"\nS3 PutObject of 1 KiB, median ms of {args.puts} (boto3 sends Expect: 100-continue)")
+    print("".join(f"{name:>12}" for name in put_ms))
+    print("".join(f"{ms:>12.1f}" for ms in put_ms.values()))
 
 
 if __name__ == "__main__":
