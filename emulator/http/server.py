@@ -48,13 +48,13 @@ _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 
 @dataclass(frozen=True)
 class HttpLimits:
-    """What one client may take from the server: body size, time, connections."""
+    """What one client may take from the server: body size, time, connections (defaults: Settings)."""
 
-    max_body: int = 16 * 1024 * 1024
-    header_timeout: float = 60.0  # the whole request head, from its first byte
-    body_timeout: float = 60.0  # the whole request body, from the end of the head
-    idle_timeout: float = 60.0  # a kept-alive connection with no request under way
-    max_connections: int = 1000
+    max_body: int
+    header_timeout: float  # seconds for the whole request head, from its first byte
+    body_timeout: float  # seconds for the whole request body, from the end of the head
+    idle_timeout: float  # seconds a kept-alive connection may wait with no request under way
+    max_connections: int
 
     @classmethod
     def from_settings(cls, settings: Settings) -> HttpLimits:
