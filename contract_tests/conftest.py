@@ -26,7 +26,10 @@ class TargetTime:
 
     def _clock(self, document: dict) -> None:
         request = urllib.request.Request(
-            f"{self.endpoint}/_cloudtwin/clock", data=json.dumps(document).encode(), method="POST"
+            f"{self.endpoint}/_cloudtwin/clock",
+            data=json.dumps(document).encode(),
+            method="POST",
+            headers={"Content-Type": "application/json"},
         )
         with urllib.request.urlopen(request, timeout=10):
             pass

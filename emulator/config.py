@@ -24,6 +24,23 @@ class Settings:
     region: str = _setting("us-east-1", "region used when a request names none")
     account_id: str = _setting("000000000000", "account used when the access key is not a 12-digit account id")
     max_request_bytes: int = _setting(16 * 1024 * 1024, "largest HTTP request body accepted; larger ones get 413")
+    http_header_timeout: float = _setting(
+        60.0, "seconds a client has to send a whole request head (line and headers) once it starts; then 408"
+    )
+    http_body_timeout: float = _setting(
+        60.0, "seconds a client has to send a whole request body once its head has arrived; then 408"
+    )
+    http_idle_timeout: float = _setting(
+        60.0, "seconds a kept-alive AWS endpoint connection may wait for its next request before it is closed"
+    )
+    http_max_connections: int = _setting(
+        1000, "open connections the AWS endpoint serves at once; more are answered 503 and closed"
+    )
+    admin_allowed_hosts: str = _setting(
+        "",
+        "comma-separated host names (besides loopback names and addresses, and --host) under which the admin API "
+        "(/_cloudtwin/*, /moto-api/*) answers, as Host or Origin; e.g. the compose service name",
+    )
     redis_port: int = _setting(6379, "port of the Redis endpoint; 0 picks a free one, -1 turns Redis off")
     redis_backend: str = _setting(
         "fakeredis", "Redis backend: fakeredis (pure Python, on the emulator clock) or redis-server (an installed one)"

@@ -1,24 +1,107 @@
-"""The admin API on the AWS port: health, reset, clock."""
+"""The admin API on the AWS port: health, reset, clock; and who may call it."""
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 from emulator.http.responses import request_body, respond_json
 
 if TYPE_CHECKING:
+    from emulator.config import Settings
     from emulator.process import Emulator
 
 PREFIX = "/_cloudtwin/"
+MOTO_API_PREFIX = "/moto-api/"
+_ALLOWED_HOSTS_SETTING = "--admin-allowed-hosts (CLOUDTWIN_ADMIN_ALLOWED_HOSTS)"
+
+
+class AdminAccess:
+    """Keeps web pages away from the admin API; programs (the CLI, the plugin, curl) pass.
+
+    A page on another site can make the developer's browser send a simple POST (text/plain,
+    form) with its own Origin, or, through DNS rebinding, send anything under its own host
+    name. So an admin request must name a loopback host, an IP address or an allowed name in
+    Host, a loopback or allowed origin in Origin if it has one, and a JSON body type on POST,
+    which a browser sends cross-origin only after a CORS preflight that is never granted.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        names = {name.strip().lower().rstrip(".") for name in settings.admin_allowed_hosts.split(",")}
+        if settings.host not in ("0.0.0.0", "::"):
+            names.add(settings.host.lower())
+        names.discard("")
+        self.allowed_names = frozenset(names)
+
+    def refusal(self, environ: dict, untyped_post_allowed: bool = False) -> str | None:
+        """Why this request may not use the admin API, or None if it may."""
+        host = environ.get("HTTP_HOST")
+        if host is not None and not self._host_allowed(_host_name(host)):
+            return (
+                f"the admin API answers only under a loopback name, an IP address or an allowed host, not Host "
+                f"{host!r}; add the name to {_ALLOWED_HOSTS_SETTING}"
+            )
+        origin = environ.get("HTTP_ORIGIN")
+        if origin is not None and not self._origin_allowed(origin):
+            return (
+                f"the admin API does not take requests from web pages of Origin {origin!r}; "
+                f"only loopback origins and those of {_ALLOWED_HOSTS_SETTING}"
+            )
+        if environ["REQUEST_METHOD"] == "POST":
+            media_type = environ.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
+            if media_type != "application/json" and not (untyped_post_allowed and not media_type):
+                return f"admin POST requests must have Content-Type: application/json, not {media_type or 'none'!r}"
+        return None
+
+    def _host_allowed(self, name: str) -> bool:
+        # DNS rebinding needs a name the attacker controls; an IP address literal cannot be rebound.
+        return _is_loopback(name) or _is_ip_address(name) or name in self.allowed_names
+
+    def _origin_allowed(self, origin: str) -> bool:
+        try:
+            name = urlsplit(origin.strip()).hostname  # None for "null" (sandboxed pages, file:)
+        except ValueError:
+            return False
+        return name is not None and (_is_loopback(name) or name.rstrip(".") in self.allowed_names)
+
+
+def _host_name(host: str) -> str:
+    """The name in a Host header, without port, brackets, case or trailing dot."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        return host[1:].partition("]")[0]
+    name, colon, port = host.rpartition(":")
+    return (name if colon and port.isdigit() else host).rstrip(".")
+
+
+def _is_ip_address(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_loopback(name: str) -> bool:
+    if name == "localhost" or name.endswith(".localhost"):  # RFC 6761: always loopback
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 class AdminApi:
     def __init__(self, emulator: Emulator) -> None:
         self.emulator = emulator
+        self.access = AdminAccess(emulator.settings)
 
     def __call__(self, environ: dict, start_response):
+        refusal = self.access.refusal(environ)
+        if refusal is not None:
+            return respond_json(start_response, 403, {"error": refusal})
         route = environ["PATH_INFO"][len(PREFIX) :].rstrip("/")
         method = environ["REQUEST_METHOD"]
         handler = {
@@ -78,15 +161,12 @@ def _truthy(value) -> bool:
 
 
 def _params(environ: dict) -> dict:
-    """JSON body, form body or query string, whichever the caller used."""
+    """The query string's parameters, overridden by those of a JSON object body."""
     params = {key: values[-1] for key, values in parse_qs(environ.get("QUERY_STRING", "")).items()}
     body = request_body(environ)
     if body.strip():
-        if body.lstrip().startswith(b"{"):
-            document = json.loads(body)
-            if not isinstance(document, dict):
-                raise ValueError("expected a JSON object")
-            params.update(document)
-        else:
-            params.update({k: v[-1] for k, v in parse_qs(body.decode("utf-8", "replace")).items()})
+        document = json.loads(body)
+        if not isinstance(document, dict):
+            raise ValueError("expected a JSON object")
+        params.update(document)
     return params

@@ -7,8 +7,8 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from emulator.http import moto_sqs_bridge
+from emulator.http.admin import MOTO_API_PREFIX, AdminApi
 from emulator.http.admin import PREFIX as ADMIN_PREFIX
-from emulator.http.admin import AdminApi
 from emulator.http.identity import caller, credential_scope
 from emulator.http.responses import respond_json
 from emulator.sqs.json_protocol import JsonProtocol
@@ -49,8 +49,14 @@ class Gateway:
             return self.sqs_json(environ, start_response)
         if path.startswith(ADMIN_PREFIX):
             return self.admin(environ, start_response)
-        if path == "/moto-api/reset":
-            return self.reset_moto_api(environ, start_response)
+        if path.startswith(MOTO_API_PREFIX):
+            # moto's admin endpoints (reset, seed, config, data dump) get the admin API's rules, except that
+            # tools written for moto post to them with no Content-Type at all.
+            refusal = self.admin.access.refusal(environ, untyped_post_allowed=True)
+            if refusal is not None:
+                return respond_json(start_response, 403, {"error": refusal})
+            if path == "/moto-api/reset":
+                return self.reset_moto_api(environ, start_response)
         if is_query_request(environ):
             return self.sqs_query(environ, start_response)
         # moto would put resources in its own default account; cloudtwin's SQS uses the caller's account, and both

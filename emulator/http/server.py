@@ -2,7 +2,11 @@
 
 Werkzeug's development server costs more per request than a boto3 client does, so the
 AWS endpoint runs on this instead: keep-alive connections, TCP_NODELAY, one thread per
-connection, a body-size limit, and a shutdown that leaves no thread or socket behind.
+connection, a shutdown that leaves no thread or socket behind. Requests are parsed by
+llhttp (Node's parser, through httptools), which rejects what RFC 9112 says to reject
+(conflicting Content-Length and Transfer-Encoding, bad chunk sizes, bare CRs); this
+module adds what a parser cannot: timeouts, a connection cap, body and head limits and
+`Expect: 100-continue`. A request runs only once it has fully arrived.
 """
 
 from __future__ import annotations
@@ -12,31 +16,69 @@ import logging
 import socket
 import sys
 import threading
+import time
+from collections import deque
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from http import HTTPStatus
+from typing import TYPE_CHECKING
+
+import httptools
 
 from emulator.http.responses import call_wsgi
+
+if TYPE_CHECKING:
+    from emulator.config import Settings
 
 log = logging.getLogger(__name__)
 
 WsgiApp = Callable[[dict, Callable], Iterable[bytes]]
 
-_MAX_HEADER_LINE = 65536
+_READ_SIZE = 65536
+# A request head over 64 KiB gets 431. Counted in whole reads since the previous request
+# ended; a read that also held that request's tail is not counted (pipelining clients only).
+_MAX_HEAD_BYTES = 65536
 _MAX_HEADERS = 200
+# An over-limit body that came without `Expect: 100-continue` is read and dropped up to this
+# size, so the client sees the 413 instead of a broken pipe; past it the connection is cut.
 _DRAIN_LIMIT = 1 << 30
 _REASONS = {status.value: status.phrase for status in HTTPStatus}
+_CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 
 
-class BadRequest(Exception):
+@dataclass(frozen=True)
+class HttpLimits:
+    """What one client may take from the server: body size, time, connections (defaults: Settings)."""
+
+    max_body: int
+    header_timeout: float  # seconds for the whole request head, from its first byte
+    body_timeout: float  # seconds for the whole request body, from the end of the head
+    idle_timeout: float  # seconds a kept-alive connection may wait with no request under way
+    max_connections: int
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> HttpLimits:
+        return cls(
+            max_body=settings.max_request_bytes,
+            header_timeout=settings.http_header_timeout,
+            body_timeout=settings.http_body_timeout,
+            idle_timeout=settings.http_idle_timeout,
+            max_connections=settings.http_max_connections,
+        )
+
+
+class Refusal(Exception):
+    """A request answered with an error status, after which the connection closes."""
+
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
         self.status = status
 
 
 class HttpServer:
-    def __init__(self, app: WsgiApp, host: str, port: int, max_body: int) -> None:
+    def __init__(self, app: WsgiApp, host: str, port: int, limits: HttpLimits) -> None:
         self.app = app
-        self.max_body = max_body
+        self.limits = limits
         self._listener = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
         self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
@@ -50,12 +92,18 @@ class HttpServer:
         self._threads: set[threading.Thread] = set()
         self._lock = threading.Lock()
         self._closing = False
+        self._at_capacity = False
         self._accept_thread = threading.Thread(target=self._accept_loop, name=f"http-accept-{self.port}", daemon=True)
+
+    @property
+    def closing(self) -> bool:
+        return self._closing
 
     def start(self) -> None:
         self._accept_thread.start()
 
     def stop(self) -> None:
+        """Stop accepting, close every connection and join every thread."""
         self._closing = True
         try:
             # shutdown wakes the accept() blocked in the other thread; close alone does not.
@@ -79,46 +127,155 @@ class HttpServer:
         while not self._closing:
             try:
                 conn, peer = self._listener.accept()
-            except OSError:
-                return
+            except OSError as exc:
+                if self._closing:
+                    return
+                # Out of file descriptors or memory: wait for connections to end rather than stop serving.
+                log.warning("cannot accept a connection on port %d: %s", self.port, exc)
+                time.sleep(0.1)
+                continue
             conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             thread = threading.Thread(target=self._serve_connection, args=(conn, peer), name="http-conn", daemon=True)
             with self._lock:
                 if self._closing:
                     conn.close()
                     return
-                self._connections.add(conn)
-                self._threads.add(thread)
-            thread.start()
+                admitted = len(self._connections) < self.limits.max_connections
+                if admitted:
+                    self._connections.add(conn)
+                    self._threads.add(thread)
+            if not admitted:
+                self._refuse_over_capacity(conn)
+                continue
+            self._at_capacity = False
+            try:
+                thread.start()
+            except RuntimeError:  # the OS gave no thread
+                self._forget(conn, thread)
+                self._refuse_over_capacity(conn)
+
+    def _refuse_over_capacity(self, conn: socket.socket) -> None:
+        """Answer 503 before reading anything and close: the client learns why and may retry."""
+        if not self._at_capacity:
+            self._at_capacity = True
+            log.warning("AWS endpoint at its limit of %d connections: refusing more", self.limits.max_connections)
+        conn.setblocking(False)  # a full send buffer must not hold up the accept loop
+        _send_error(conn, 503, "too many connections; retry later", extra="Retry-After: 1\r\n")
+        conn.close()
+
+    def _forget(self, conn: socket.socket, thread: threading.Thread) -> None:
+        with self._lock:
+            self._connections.discard(conn)
+            self._threads.discard(thread)
 
     def _serve_connection(self, conn: socket.socket, peer: tuple) -> None:
-        reader = conn.makefile("rb", buffering=65536)
         try:
-            while not self._closing:
-                if not self._serve_one(conn, reader, peer):
-                    break
-        except (ConnectionError, TimeoutError, OSError):
+            _Connection(self, conn, peer).serve()
+        except OSError:  # the client went away mid-answer, or stop() shut the socket
             pass
         finally:
-            reader.close()
             conn.close()
-            with self._lock:
-                self._connections.discard(conn)
-                self._threads.discard(threading.current_thread())
+            self._forget(conn, threading.current_thread())
 
-    def _serve_one(self, conn: socket.socket, reader, peer: tuple) -> bool:
-        """Serve one request; return whether the connection stays open."""
-        request_line = reader.readline(_MAX_HEADER_LINE + 1)
-        if not request_line:
-            return False
-        if request_line in (b"\r\n", b"\n"):  # tolerated between pipelined requests
-            return True
+    def call_app(self, environ: dict) -> tuple[str, list[tuple[str, str]], bytes]:
         try:
-            environ, keep_alive = self._read_request(request_line, reader, peer)
-        except BadRequest as exc:
-            self._send_plain(conn, exc.status, str(exc))
-            return False
-        status_line, headers, body = self._call_app(environ)
+            return call_wsgi(self.app, environ)
+        except Exception:
+            log.exception("unhandled error serving %s %s", environ["REQUEST_METHOD"], environ["RAW_URI"])
+            return "500 Internal Server Error", [("Content-Type", "text/plain")], b"internal error\n"
+
+
+class _Connection:
+    """One client connection: reads, parses (llhttp calls the on_* methods) and answers in order."""
+
+    def __init__(self, server: HttpServer, sock: socket.socket, peer: tuple) -> None:
+        self.server = server
+        self.limits = server.limits
+        self.sock = sock
+        self.peer = peer
+        self.parser = httptools.HttpRequestParser(self)
+        self.answers: deque[dict | Refusal] = deque()  # complete requests (or refusals), oldest first
+        self.in_request = False
+        self.head_complete = False
+        self.head_deadline = 0.0
+        self.body_deadline = 0.0
+        self.head_bytes = 0
+        self._url: list[bytes] = []
+        self._headers: list[tuple[bytes, bytes]] = []
+        self._environ: dict = {}
+        self._body: list[bytes] = []
+        self._body_size = 0
+        self._chunked = False
+        self._discarding = False
+        self._refusal: Refusal | None = None
+        self._timeout: float | None = None
+
+    def serve(self) -> None:
+        while True:
+            if not self._answer_ready():
+                return
+            data = self._receive()
+            if not data:
+                return  # hung up or timed out; a request not fully read never runs
+            try:
+                self.parser.feed_data(data)
+            except httptools.HttpParserCallbackError as exc:
+                self._end_with(_callback_refusal(exc))
+                return
+            except httptools.HttpParserUpgrade:
+                # Upgrades (h2c, websocket) are not offered: answer what came before and close.
+                self._answer_ready(last=True)
+                return
+            except httptools.HttpParserError as exc:
+                self._end_with(Refusal(400, f"malformed HTTP request: {exc}"))
+                return
+
+    def _receive(self) -> bytes:
+        """The next bytes from the client, within the timeout of what is being waited for."""
+        limits = self.limits
+        if not self.in_request:
+            timeout, late = limits.idle_timeout, None
+        elif not self.head_complete:
+            timeout, late = self.head_deadline - time.monotonic(), "request head"
+        else:
+            timeout, late = self.body_deadline - time.monotonic(), "request body"
+        try:
+            if timeout <= 0:
+                raise TimeoutError
+            if timeout != self._timeout:  # a syscall: most connections keep one value
+                self.sock.settimeout(timeout)
+                self._timeout = timeout
+            data = self.sock.recv(_READ_SIZE)
+        except TimeoutError:
+            if late is not None:  # an idle keep-alive connection is closed quietly, as clients expect
+                self._end_with(Refusal(408, f"{late} not received in time"))
+            return b""
+        if not self.head_complete:
+            self.head_bytes += len(data)
+            if self.head_bytes > _MAX_HEAD_BYTES:
+                self._end_with(Refusal(431, "request head too large"))
+                return b""
+        return data
+
+    def _answer_ready(self, last: bool = False) -> bool:
+        """Answer every complete request; False once the connection must close."""
+        while self.answers:
+            item = self.answers.popleft()
+            if isinstance(item, Refusal):
+                self._send_refusal(item)
+                return False
+            keep_alive = item.pop("cloudtwin.keep_alive") and not last and not self.server.closing
+            if not self._answer(item, keep_alive):
+                return False
+        return not last
+
+    def _end_with(self, refusal: Refusal) -> None:
+        """Answer the requests that completed before the refused one, then the refusal."""
+        self.answers.append(refusal)
+        self._answer_ready()
+
+    def _answer(self, environ: dict, keep_alive: bool) -> bool:
+        status_line, headers, body = self.server.call_app(environ)
         if not keep_alive:
             headers.append(("Connection", "close"))
         head = [status_line]
@@ -127,30 +284,96 @@ class HttpServer:
         payload = ("HTTP/1.1 " + "\r\n".join(head) + "\r\n\r\n").encode("latin-1")
         if environ["REQUEST_METHOD"] != "HEAD":
             payload += body
-        conn.sendall(payload)
+        self.sock.sendall(payload)
         return keep_alive
 
-    def _read_request(self, request_line: bytes, reader, peer: tuple) -> tuple[dict, bool]:
-        if len(request_line) > _MAX_HEADER_LINE:
-            raise BadRequest(414, "request line too long")
-        parts = request_line.decode("latin-1").rstrip("\r\n").split(" ")
-        if len(parts) != 3 or not parts[2].startswith("HTTP/1."):
-            raise BadRequest(400, "malformed request line")
-        method, target, version = parts
+    def _send_refusal(self, refusal: Refusal) -> None:
+        _send_error(self.sock, refusal.status, str(refusal))
+
+    # llhttp callbacks, called from feed_data: a Refusal raised here ends the connection.
+
+    def on_message_begin(self) -> None:
+        self.in_request = True
+        self.head_deadline = time.monotonic() + self.limits.header_timeout
+        self._url = []
+        self._headers = []
+        self._body = []
+        self._body_size = 0
+        self._discarding = False
+
+    def on_url(self, url: bytes) -> None:
+        self._url.append(url)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        if len(self._headers) >= _MAX_HEADERS:
+            raise Refusal(431, "too many headers")
+        self._headers.append((name, value))
+
+    def on_headers_complete(self) -> None:
+        self.head_complete = True
+        # A whole-body deadline, not one per read: a body trickled a byte at a time (or an endless
+        # chunk extension) would otherwise hold its thread for ever.
+        self.body_deadline = time.monotonic() + self.limits.body_timeout
+        version = self.parser.get_http_version()
+        if not version.startswith("1."):
+            raise Refusal(505, f"HTTP/{version} is not supported; use HTTP/1.1")
+        environ = self._environ = self._build_environ(self.parser.get_method().decode("latin-1"), "HTTP/" + version)
+        self._chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+        length = 0 if self._chunked else int(environ.get("CONTENT_LENGTH") or 0)
+        # HTTP/1.0 has no 100 (RFC 9110 10.1.1); a client that expects it waits before sending the body.
+        expects_continue = version == "1.1" and environ.get("HTTP_EXPECT", "").lower() == "100-continue"
+        if length > self.limits.max_body:
+            message = f"request body of {length} bytes is over the {self.limits.max_body}-byte limit"
+            if expects_continue or length > _DRAIN_LIMIT:
+                raise Refusal(413, message)  # the body was not sent (or is too big to drain): refuse now
+            self._discarding = True
+            self._refusal = Refusal(413, message)
+        elif expects_continue and (length or self._chunked) and not self.answers:
+            # With answers to earlier pipelined requests still unsent, a 100 now would come first;
+            # RFC 9110 lets a server omit it, and the client then sends the body after its own wait.
+            self.sock.sendall(_CONTINUE)
+
+    def on_body(self, data: bytes) -> None:
+        self._body_size += len(data)
+        if self._discarding:
+            return
+        if self._body_size > self.limits.max_body:
+            raise Refusal(413, f"request body is over the {self.limits.max_body}-byte limit")
+        self._body.append(data)
+
+    def on_message_complete(self) -> None:
+        self.in_request = False
+        self.head_complete = False
+        self.head_bytes = 0
+        if self._discarding:
+            self.answers.append(self._refusal)
+            return
+        environ = self._environ
+        body = b"".join(self._body)
+        self._body = []
+        environ["CONTENT_LENGTH"] = str(len(body))
+        environ["wsgi.input"] = io.BytesIO(body)
+        environ["cloudtwin.body"] = body
+        environ["cloudtwin.keep_alive"] = self.parser.should_keep_alive()
+        self.answers.append(environ)
+
+    def _build_environ(self, method: str, version: str) -> dict:
+        target = b"".join(self._url).decode("latin-1")
         path, _, query = target.partition("?")
         if path.startswith(("http://", "https://")):  # absolute-form target
             path = "/" + path.split("/", 3)[3] if path.count("/") >= 3 else "/"
+        server = self.server
         environ = {
             "REQUEST_METHOD": method,
             "SCRIPT_NAME": "",
             "PATH_INFO": _unquote_path(path),
             "RAW_URI": target,
             "QUERY_STRING": query,
-            "SERVER_NAME": self.host,
-            "SERVER_PORT": str(self.port),
+            "SERVER_NAME": server.host,
+            "SERVER_PORT": str(server.port),
             "SERVER_PROTOCOL": version,
-            "REMOTE_ADDR": peer[0],
-            "REMOTE_PORT": str(peer[1]),
+            "REMOTE_ADDR": self.peer[0],
+            "REMOTE_PORT": str(self.peer[1]),
             "wsgi.version": (1, 0),
             "wsgi.url_scheme": "http",
             "wsgi.errors": sys.stderr,
@@ -158,82 +381,33 @@ class HttpServer:
             "wsgi.multiprocess": False,
             "wsgi.run_once": False,
         }
-        for _ in range(_MAX_HEADERS + 1):
-            line = reader.readline(_MAX_HEADER_LINE + 1)
-            if line in (b"\r\n", b"\n", b""):
-                break
-            if len(line) > _MAX_HEADER_LINE:
-                raise BadRequest(431, "header line too long")
-            name, sep, value = line.partition(b":")
-            if not sep:
-                raise BadRequest(400, "malformed header line")
+        for name, value in self._headers:
             key = _environ_key(name)
             text = value.strip().decode("latin-1")
             environ[key] = f"{environ[key]},{text}" if key in environ else text
-        else:
-            raise BadRequest(431, "too many headers")
+        return environ
 
-        body = self._read_body(environ, reader)
-        environ["CONTENT_LENGTH"] = str(len(body))
-        environ["wsgi.input"] = io.BytesIO(body)
-        environ["cloudtwin.body"] = body
-        connection = environ.get("HTTP_CONNECTION", "").lower()
-        keep_alive = "close" not in connection if version == "HTTP/1.1" else "keep-alive" in connection
-        return environ, keep_alive
 
-    def _read_body(self, environ: dict, reader) -> bytes:
-        if "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
-            return self._read_chunked(reader)
-        raw_length = environ.get("CONTENT_LENGTH", "0") or "0"
-        if not raw_length.isdigit():
-            raise BadRequest(400, "invalid Content-Length")
-        length = int(raw_length)
-        if length > self.max_body:
-            # Reading the body first lets the client see the 413 instead of a broken pipe.
-            if length <= _DRAIN_LIMIT:
-                _discard(reader, length)
-            raise BadRequest(413, f"request body of {length} bytes is over the {self.max_body}-byte limit")
-        body = reader.read(length) if length else b""
-        if len(body) != length:
-            raise ConnectionError("client closed mid-body")
-        return body
+def _callback_refusal(exc: httptools.HttpParserCallbackError) -> Refusal:
+    cause = exc.__context__
+    if isinstance(cause, Refusal):
+        return cause
+    if isinstance(cause, OSError):  # sending 100 Continue failed: the client is gone
+        raise cause
+    log.error("HTTP parser callback failed", exc_info=cause)
+    return Refusal(500, "internal error")
 
-    def _read_chunked(self, reader) -> bytes:
-        chunks = []
-        total = 0
-        while True:
-            size_line = reader.readline(_MAX_HEADER_LINE + 1).split(b";")[0].strip()
-            try:
-                size = int(size_line, 16)
-            except ValueError:
-                raise BadRequest(400, "malformed chunk size") from None
-            if size == 0:
-                while reader.readline(_MAX_HEADER_LINE + 1) not in (b"\r\n", b"\n", b""):
-                    pass  # trailers are not used
-                return b"".join(chunks)
-            total += size
-            if total > self.max_body:
-                raise BadRequest(413, f"request body is over the {self.max_body}-byte limit")
-            chunks.append(reader.read(size))
-            reader.readline(3)
 
-    def _call_app(self, environ: dict) -> tuple[str, list[tuple[str, str]], bytes]:
-        try:
-            return call_wsgi(self.app, environ)
-        except Exception:
-            log.exception("unhandled error serving %s %s", environ["REQUEST_METHOD"], environ["RAW_URI"])
-            return "500 Internal Server Error", [("Content-Type", "text/plain")], b"internal error\n"
-
-    def _send_plain(self, conn: socket.socket, status: int, message: str) -> None:
-        body = (message + "\n").encode()
-        head = (
-            f"HTTP/1.1 {status} {_REASONS.get(status, '')}\r\nContent-Type: text/plain\r\n"
-            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
-        )
-        try:
-            conn.sendall(head.encode("latin-1") + body)
-        except OSError:
-            pass
+def _send_error(conn: socket.socket, status: int, message: str, extra: str = "") -> None:
+    body = (message + "\n").encode()
+    head = (
+        f"HTTP/1.1 {status} {_REASONS.get(status, '')}\r\nContent-Type: text/plain\r\n{extra}"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    )
+    try:
+        conn.sendall(head.encode("latin-1") + body)
+    except OSError:
+        pass
 
 
 _environ_keys: dict[bytes, str] = {}
@@ -248,14 +422,6 @@ def _environ_key(name: bytes) -> str:
         if len(_environ_keys) < 4096:
             _environ_keys[name] = key
     return key
-
-
-def _discard(reader, length: int) -> None:
-    while length > 0:
-        chunk = reader.read(min(length, 1 << 20))
-        if not chunk:
-            return
-        length -= len(chunk)
 
 
 def _unquote_path(path: str) -> str:

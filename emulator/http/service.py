@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from emulator.http import moto_sqs_bridge
 from emulator.http.gateway import Gateway
-from emulator.http.server import HttpServer
+from emulator.http.server import HttpLimits, HttpServer
 from emulator.service import listen_error
 from emulator.sqs.backend import SqsBackend
 
@@ -33,7 +33,7 @@ class AwsService:
     def start(self) -> None:
         settings = self.settings
         try:
-            self.server = HttpServer(self.gateway, settings.host, settings.aws_port, settings.max_request_bytes)
+            self.server = HttpServer(self.gateway, settings.host, settings.aws_port, HttpLimits.from_settings(settings))
         except OSError as exc:
             raise listen_error(exc, settings.host, settings.aws_port, "--aws-port") from None
         self.server.start()

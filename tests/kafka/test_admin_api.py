@@ -16,7 +16,8 @@ from pytest_plugin.kafka_fixtures import running_emulator_bootstrap, unique_name
 
 def call(endpoint: str, method: str, route: str) -> dict:
     body = b"" if method == "POST" else None
-    request = urllib.request.Request(f"{endpoint}/_cloudtwin/{route}", method=method, data=body)
+    headers = {"Content-Type": "application/json"}
+    request = urllib.request.Request(f"{endpoint}/_cloudtwin/{route}", method=method, data=body, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
             return json.loads(response.read())
