@@ -23,6 +23,7 @@ from emulator.redis.commands.lists import ListCommands
 from emulator.redis.commands.memory import MemoryCommands
 from emulator.redis.commands.monitor import MonitorCommands
 from emulator.redis.commands.object import ObjectCommands
+from emulator.redis.commands.pubsub import PubSubCleanup
 from emulator.redis.commands.replication import ReplicationCommands
 from emulator.redis.commands.slowlog import SlowlogCommands
 from emulator.redis.dispatch import apply, resolve
@@ -51,6 +52,7 @@ class EngineSocket(
     MemoryCommands,
     MonitorCommands,
     ObjectCommands,
+    PubSubCleanup,
     ReplicationCommands,
     SlowlogCommands,
     FakeSocket,
