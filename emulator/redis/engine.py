@@ -84,6 +84,8 @@ class RedisEngine:
         # Logical time of key accesses, so LRU can compare keys of different databases.
         self.access_tick = 0
         self.run_id = os.urandom(20).hex()
+        # When the last cross-protocol (HTTP) request was logged, on the monotonic clock: redis warns once a minute.
+        self.cross_protocol_warned_at = float("-inf")
         self._peak_memory = 0
 
     @property
