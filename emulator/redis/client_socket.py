@@ -17,6 +17,7 @@ from emulator.redis.commands.client_list import ClientListCommands
 from emulator.redis.commands.cluster import ClusterCommands
 from emulator.redis.commands.config import ConfigCommands
 from emulator.redis.commands.connection import ConnectionCommands, not_allowed_while_subscribed
+from emulator.redis.commands.expiry import ExpiryCommands, redis_time
 from emulator.redis.commands.info import InfoCommands
 from emulator.redis.commands.latency import LatencyCommands
 from emulator.redis.commands.lists import ListCommands
@@ -46,6 +47,7 @@ class EngineSocket(
     ClusterCommands,
     ConnectionCommands,
     ConfigCommands,
+    ExpiryCommands,
     InfoCommands,
     LatencyCommands,
     ListCommands,
@@ -93,7 +95,7 @@ class EngineSocket(
                     sock = closed.pop()()
                     if sock is not None:
                         sock._cleanup(server)
-                now = self.engine.clock.now()
+                now = redis_time(self.engine.clock.now())
                 for db in server.dbs.values():
                     db.time = now
                 if len(arguments) != len(signature.fixed):

@@ -13,6 +13,7 @@ from fakeredis._helpers import compile_pattern
 
 from emulator.clock import Clock
 from emulator.redis.clock_link import follow_clock
+from emulator.redis.commands.expiry import redis_time
 from emulator.redis.config import ServerConfig
 from emulator.redis.database import TrackedDatabase
 from emulator.redis.memory import STARTUP_MEMORY
@@ -210,7 +211,7 @@ class RedisEngine:
 
     def sweep_expired(self) -> None:
         """Active expiry: drop every key whose TTL has passed on the emulator clock, read or not."""
-        now = self.clock.now()
+        now = redis_time(self.clock.now())
         with self.server.lock:
             for db in self.databases:
                 db.time = now
@@ -265,7 +266,7 @@ class RedisEngine:
             return sum(len(db._dict) for db in self.databases)
 
     def sweep_time(self) -> None:
-        now = self.clock.now()
+        now = redis_time(self.clock.now())
         for db in self.databases:
             db.time = now
 
