@@ -26,6 +26,7 @@ from emulator.redis.commands.monitor import MonitorCommands
 from emulator.redis.commands.object import ObjectCommands
 from emulator.redis.commands.pubsub import PubSubCleanup
 from emulator.redis.commands.replication import ReplicationCommands
+from emulator.redis.commands.scripting import ScriptingCommands
 from emulator.redis.commands.slowlog import SlowlogCommands
 from emulator.redis.dispatch import apply, resolve
 from emulator.redis.engine import EVENT_CLASSES, REDIS_VERSION, UNMONITORED_COMMANDS
@@ -56,6 +57,7 @@ class EngineSocket(
     ObjectCommands,
     PubSubCleanup,
     ReplicationCommands,
+    ScriptingCommands,
     SlowlogCommands,
     FakeSocket,
 ):
