@@ -52,6 +52,9 @@ SCRIPTS = [
     'return cjson.encode(cjson.decode("{\\"a\\":[1,2.5,\\"x\\",null]}"))',
     "return type(cjson.null)",
     'KEYS[1] = "z" return {KEYS[1], ARGV[1], #KEYS + #ARGV}',
+    "redis.set_repl(redis.REPL_ALL) return {redis.REPL_NONE, redis.REPL_AOF, redis.REPL_REPLICA, redis.REPL_ALL}",
+    "return {redis.replicate_commands(), redis.breakpoint(), type(redis.REDIS_VERSION), redis.REDIS_VERSION_NUM > 0}",
+    "local function f() return 1 + f() end return f()",
     "return 1",
 ]
 

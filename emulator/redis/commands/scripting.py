@@ -46,7 +46,8 @@ _SANDBOX_CHUNK = "=cloudtwin_sandbox"
 # errors reach Lua as userdata that py_message reads), the others return (true, value) or (false, message). It
 # returns the compile and run functions.
 _SANDBOX_SOURCE = r"""
-local py_call, py_pcall, py_message, py_log, py_setresp, py_sha1hex, py_cjson_encode, py_cjson_decode = ...
+local py_call, py_pcall, py_message, py_log, py_setresp, py_sha1hex, py_cjson_encode, py_cjson_decode,
+      version, version_num = ...
 
 local error, type, tostring, select, unpack, pairs = error, type, tostring, select, unpack, pairs
 local rawset, setmetatable, pcall, loadstring, load, setfenv = rawset, setmetatable, pcall, loadstring, load, setfenv
@@ -104,6 +105,19 @@ local redis_api = {
   LOG_VERBOSE = 1,
   LOG_NOTICE = 2,
   LOG_WARNING = 3,
+  REDIS_VERSION = version,
+  REDIS_VERSION_NUM = version_num,
+  -- Effects replication is all redis 7 does: these are accepted and change nothing here.
+  REPL_NONE = 0,
+  REPL_AOF = 1,
+  REPL_SLAVE = 2,
+  REPL_REPLICA = 2,
+  REPL_ALL = 3,
+  set_repl = function() end,
+  replicate_commands = function() return true end,
+  -- Outside the script debugger, as every script here is.
+  breakpoint = function() return false end,
+  debug = function() end,
 }
 
 local cjson_api = {
@@ -245,6 +259,9 @@ local function run(chunk, keys, argv)
   if ok then
     return true, result
   end
+  if type(result) ~= "table" then
+    return false, "ERR " .. tostring(result)
+  end
   return false, result.err, result.source, result.line
 end
 
@@ -284,7 +301,7 @@ _UNSAFE_GLOBALS = (
 class LuaSandbox:
     """One Lua interpreter for EVAL, and the socket whose script is running in it."""
 
-    def __init__(self) -> None:
+    def __init__(self, version: str) -> None:
         self.runtime = _safe_runtime(encoding=None, unpack_returned_tuples=True)
         self.caller: EngineSocket | None = None
         self._chunks: dict[bytes, Any] = {}
@@ -298,6 +315,8 @@ class LuaSandbox:
             _sha1hex,
             self._cjson_encode,
             self._cjson_decode,
+            version.encode(),
+            _version_number(version),
         )
         # fakeredis's helpers check that no global appeared; the real globals never change, so this set holds.
         self.expected_globals = set(self.runtime.globals().keys())
@@ -421,6 +440,11 @@ def _sha1hex(*args: Any) -> tuple[bool, Any]:
     return True, hashlib.sha1(data).hexdigest().encode()
 
 
+def _version_number(version: str) -> int:
+    major, minor, patch = (int(part) for part in version.split("."))
+    return (major << 16) | (minor << 8) | patch
+
+
 def _text(value: Any) -> str:
     return value.decode(errors="replace") if isinstance(value, bytes) else str(value)
 
@@ -438,7 +462,7 @@ class ScriptingCommands(ServerCommandsBase):
         self._server.script_cache[sha1] = script
         engine = self.engine
         if engine.lua is None:
-            engine.lua = LuaSandbox()
+            engine.lua = LuaSandbox(self.engine_version)
         # A script starts at RESP2 whatever its caller speaks, and sees none of the caller's HIMPORT fieldsets.
         self._script_resp = 2
         caller_fieldsets, self._fieldsets = self._fieldsets, {}
