@@ -17,13 +17,16 @@ from emulator.redis.commands.client_list import ClientListCommands
 from emulator.redis.commands.cluster import ClusterCommands
 from emulator.redis.commands.config import ConfigCommands
 from emulator.redis.commands.connection import ConnectionCommands, not_allowed_while_subscribed
+from emulator.redis.commands.expiry import ExpiryCommands, redis_time
 from emulator.redis.commands.info import InfoCommands
 from emulator.redis.commands.latency import LatencyCommands
 from emulator.redis.commands.lists import ListCommands
 from emulator.redis.commands.memory import MemoryCommands
 from emulator.redis.commands.monitor import MonitorCommands
 from emulator.redis.commands.object import ObjectCommands
+from emulator.redis.commands.pubsub import PubSubCleanup
 from emulator.redis.commands.replication import ReplicationCommands
+from emulator.redis.commands.scripting import ScriptingCommands
 from emulator.redis.commands.slowlog import SlowlogCommands
 from emulator.redis.dispatch import apply, resolve
 from emulator.redis.engine import EVENT_CLASSES, REDIS_VERSION, UNMONITORED_COMMANDS
@@ -45,13 +48,16 @@ class EngineSocket(
     ClusterCommands,
     ConnectionCommands,
     ConfigCommands,
+    ExpiryCommands,
     InfoCommands,
     LatencyCommands,
     ListCommands,
     MemoryCommands,
     MonitorCommands,
     ObjectCommands,
+    PubSubCleanup,
     ReplicationCommands,
+    ScriptingCommands,
     SlowlogCommands,
     FakeSocket,
 ):
@@ -91,7 +97,7 @@ class EngineSocket(
                     sock = closed.pop()()
                     if sock is not None:
                         sock._cleanup(server)
-                now = self.engine.clock.now()
+                now = redis_time(self.engine.clock.now())
                 for db in server.dbs.values():
                     db.time = now
                 if len(arguments) != len(signature.fixed):

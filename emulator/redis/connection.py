@@ -34,6 +34,13 @@ PUBSUB_OUTPUT_LIMIT = 32 * 1024 * 1024
 OUTPUT_LIMIT = 1024 * 1024 * 1024
 # Commands pipelined behind a blocked command wait here; past this many, reading pauses until it unblocks.
 MAX_PENDING_COMMANDS = 10_000
+# redis-server's words (networking.c, 7.0), logged at most once a minute however many requests it cuts off.
+CROSS_PROTOCOL_WARNING = (
+    "Possible SECURITY ATTACK detected. It looks like somebody is sending POST or Host: commands to Redis. This is "
+    "likely due to an attacker attempting to use Cross Protocol Scripting to compromise your Redis instance. "
+    "Connection aborted."
+)
+CROSS_PROTOCOL_WARNING_INTERVAL = 60.0
 
 
 class Blocked:
@@ -206,9 +213,10 @@ class ClientConnection:
     def run(self, commands: list[list[bytes]]) -> None:
         for index, args in enumerate(commands):
             if self.blocked is not None or self.closing or self.closed:
-                self.pending.extend(commands[index:])
-                if len(self.pending) > MAX_PENDING_COMMANDS:
-                    self.server.pause_reading(self)
+                if not self.closed:
+                    self.pending.extend(commands[index:])
+                    if len(self.pending) > MAX_PENDING_COMMANDS:
+                        self.server.pause_reading(self)
                 return
             self.execute(args)
 
@@ -226,10 +234,13 @@ class ClientConnection:
             self._refuse(f"ERR internal error in cloudtwin's Redis server: {type(exc).__name__}: {exc}")
 
     def _execute(self, args: list[bytes]) -> None:
+        first = args[0].lower()
+        if first == b"post" or first == b"host:":
+            self._cut_off_cross_protocol_request()
+            return
         engine = self.engine
         engine.stats.total_commands_processed += 1
         self.last_command = args
-        first = args[0].lower()
         server_command = SERVER_COMMANDS.get(first if first not in CONTAINERS else command_name(args))
         found = None if server_command is not None or first in CONTAINERS else resolve(args)
         if not self.authenticated and not (server_command and server_command.allowed_before_auth):
@@ -259,6 +270,16 @@ class ClientConnection:
                 self.server.retry_blocked()
             else:
                 engine.blocked_may_proceed = False
+
+    def _cut_off_cross_protocol_request(self) -> None:
+        """An HTTP request (a web page posting to localhost) reached Redis: close without a word, as redis does, so
+        neither this nor anything after it runs, and no reply to what ran before it is sent."""
+        engine = self.engine
+        now = time.monotonic()
+        if now - engine.cross_protocol_warned_at > CROSS_PROTOCOL_WARNING_INTERVAL:
+            engine.cross_protocol_warned_at = now
+            log.warning(CROSS_PROTOCOL_WARNING)
+        self.server.discard(self)
 
     def _run_engine_command(self, name: bytes, signature: Signature, arguments: list[bytes], args: list[bytes]) -> None:
         """Run a command through fakeredis, after eviction, and counting keyspace hits and misses for reads."""

@@ -16,6 +16,8 @@ from fakeredis._commands import COMMANDS_WITH_SUB, SUPPORTED_COMMANDS, Key, Sign
 from fakeredis._core import CommandItem, Database
 from fakeredis._helpers import SimpleError
 
+from emulator.redis.commands.expiry import DeadlineItem
+
 # Argument counts above this are planned afresh each time, so a client sending MSETs of every length cannot grow the
 # cache without bound.
 MAX_PLANNED_ARGUMENTS = 64
@@ -111,7 +113,7 @@ def apply(signature: Signature, arguments: list[Any], db: Database, version: tup
                         raise SimpleError(msgs.WRONGTYPE_MSG)
                 elif creates and kind is not bytes:
                     default = kind()
-            command_item = CommandItem(name, db, item, default=default)
+            command_item = DeadlineItem(name, db, item, default=default)
             converted[index] = command_item
             items.append(command_item)
     return converted, items

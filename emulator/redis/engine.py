@@ -13,6 +13,7 @@ from fakeredis._helpers import compile_pattern
 
 from emulator.clock import Clock
 from emulator.redis.clock_link import follow_clock
+from emulator.redis.commands.expiry import redis_time
 from emulator.redis.config import ServerConfig
 from emulator.redis.database import TrackedDatabase
 from emulator.redis.memory import STARTUP_MEMORY
@@ -22,6 +23,7 @@ from emulator.redis.slowlog import SlowLog
 from emulator.redis.stats import Stats
 
 if TYPE_CHECKING:
+    from emulator.redis.commands.scripting import LuaSandbox
     from emulator.redis.connection import ClientConnection
 
 REDIS_VERSION = "7.0.0"
@@ -84,6 +86,10 @@ class RedisEngine:
         # Logical time of key accesses, so LRU can compare keys of different databases.
         self.access_tick = 0
         self.run_id = os.urandom(20).hex()
+        # The Lua interpreter EVAL runs in, started on first use; SCRIPT FLUSH and `flush` start afresh.
+        self.lua: LuaSandbox | None = None
+        # When the last cross-protocol (HTTP) request was logged, on the monotonic clock: redis warns once a minute.
+        self.cross_protocol_warned_at = float("-inf")
         self._peak_memory = 0
 
     @property
@@ -208,7 +214,7 @@ class RedisEngine:
 
     def sweep_expired(self) -> None:
         """Active expiry: drop every key whose TTL has passed on the emulator clock, read or not."""
-        now = self.clock.now()
+        now = redis_time(self.clock.now())
         with self.server.lock:
             for db in self.databases:
                 db.time = now
@@ -253,6 +259,9 @@ class RedisEngine:
             for db in self.databases:
                 db.clear()
             self.server.script_cache.clear()
+            # A fresh twin: a new interpreter for scripts, and no function libraries.
+            self.lua = None
+            self.server._lua_functions = None  # type: ignore[attr-defined]
 
     def reset_stats(self) -> None:
         self.stats = Stats(total_connections_received=self.stats.total_connections_received)
@@ -263,7 +272,7 @@ class RedisEngine:
             return sum(len(db._dict) for db in self.databases)
 
     def sweep_time(self) -> None:
-        now = self.clock.now()
+        now = redis_time(self.clock.now())
         for db in self.databases:
             db.time = now
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 
@@ -163,8 +164,6 @@ def test_pubsub_delivery_is_sub_millisecond_at_the_median(redis_client_factory) 
 
 
 def test_a_client_that_disconnects_while_blocked_loses_nothing(redis_client_factory, twin_port) -> None:
-    import socket
-
     other = redis_client_factory()
     other.flushall()
     with socket.create_connection(("127.0.0.1", twin_port)) as waiter:
@@ -217,3 +216,55 @@ def test_a_large_reply_drains_to_a_slow_reader(redis_client) -> None:
     for _ in range(4):
         pipe.get("big")
     assert pipe.execute() == [value] * 4
+
+
+def pubsub_counts(client: redis.Redis, tag: str) -> dict:
+    """Every count that names the subscribers of `tag`'s channels and pattern, as the server reports them."""
+    return {
+        "numpat": client.pubsub_numpat(),
+        "numsub": client.pubsub_numsub(f"{tag}:ch"),
+        "shardnumsub": client.execute_command("PUBSUB", "SHARDNUMSUB", f"{tag}:sch"),
+        "channels": sorted(client.pubsub_channels(f"{tag}:*")),
+        "shardchannels": sorted(client.execute_command("PUBSUB", "SHARDCHANNELS", f"{tag}:*")),
+        "publish": client.publish(f"{tag}:ch", "m"),
+        "spublish": client.execute_command("SPUBLISH", f"{tag}:sch", "m"),
+    }
+
+
+def subscriptions_seen_after_disconnect(client: redis.Redis, port: int, tag: str) -> tuple[dict, dict, dict]:
+    """The counts before a raw client subscribes, while it is subscribed, and once the server noticed it left."""
+    before = pubsub_counts(client, tag)
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as subscriber:
+        subscriber.sendall(f"SUBSCRIBE {tag}:ch\r\nPSUBSCRIBE {tag}:c*\r\nSSUBSCRIBE {tag}:sch\r\n".encode())
+        confirmations = b""
+        while confirmations.count(b"subscribe\r\n") < 3:
+            confirmations += subscriber.recv(65536)
+        during = pubsub_counts(client, tag)
+    deadline = time.monotonic() + 5
+    after = pubsub_counts(client, tag)
+    while after != before and time.monotonic() < deadline:
+        time.sleep(0.005)
+        after = pubsub_counts(client, tag)
+    return before, during, after
+
+
+def test_subscriptions_of_a_closed_connection_are_forgotten_like_redis_server(
+    twin, twin_port, real_redis, real_redis_port
+) -> None:
+    tag = f"gone{time.monotonic_ns()}"
+    seen = [
+        subscriptions_seen_after_disconnect(client, port, tag)
+        for client, port in ((twin, twin_port), (real_redis, real_redis_port))
+    ]
+    twin_seen, real_seen = seen
+    before, during, after = twin_seen
+    assert during["numsub"] == [(f"{tag}:ch".encode(), 1)] and during["numpat"] == before["numpat"] + 1
+    assert after == before
+    assert after["publish"] == after["spublish"] == 0 and after["channels"] == after["shardchannels"] == []
+    # The real server agrees at every step, counting patterns relative to those other clients hold.
+    assert relative_to_start(twin_seen) == relative_to_start(real_seen)
+
+
+def relative_to_start(seen: tuple[dict, dict, dict]) -> list[dict]:
+    start = seen[0]["numpat"]
+    return [{**counts, "numpat": counts["numpat"] - start} for counts in seen]

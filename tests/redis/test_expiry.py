@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
+import pytest
 import redis
 
 
@@ -103,6 +105,90 @@ def test_expiry_matches_redis_server_semantics(redis_client, real_redis: redis.R
             r.persist("k"),
             r.ttl("k"),
             r.expire("x", 1),
+        ]
+
+    assert scenario(redis_client) == scenario(real_redis)
+
+
+# The clock stands a quarter second past a whole second, so a deadline rounded to whole seconds shows.
+FROZEN_AT = 1_700_000_000.25
+FROZEN_MS = 1_700_000_000_250
+
+
+@pytest.mark.filterwarnings("ignore:Call to deprecated:DeprecationWarning")  # redis-py's setex and psetex
+@pytest.mark.parametrize(
+    ("set_deadline", "pttl"),
+    [
+        pytest.param(lambda r: r.psetex("k", 1500, "v"), 1500, id="psetex"),
+        pytest.param(lambda r: r.psetex("k", timedelta(milliseconds=1500), "v"), 1500, id="psetex-timedelta"),
+        pytest.param(lambda r: r.setex("k", 60, "v"), 60_000, id="setex"),
+        pytest.param(lambda r: r.setex("k", timedelta(seconds=60), "v"), 60_000, id="setex-timedelta"),
+        pytest.param(lambda r: r.set("k", "v", ex=60), 60_000, id="set-ex"),
+        pytest.param(lambda r: r.set("k", "v", px=1500), 1500, id="set-px"),
+        pytest.param(lambda r: r.set("k", "v", pxat=FROZEN_MS + 1500), 1500, id="set-pxat"),
+        pytest.param(lambda r: r.set("k", "v", exat=1_700_000_060), 59_750, id="set-exat"),
+        pytest.param(lambda r: r.set("k", "v") and r.getex("k", ex=60), 60_000, id="getex-ex"),
+        pytest.param(lambda r: r.set("k", "v") and r.getex("k", px=1500), 1500, id="getex-px"),
+        pytest.param(lambda r: r.set("k", "v") and r.getex("k", pxat=FROZEN_MS + 1500), 1500, id="getex-pxat"),
+        pytest.param(lambda r: r.set("k", "v") and r.getex("k", exat=1_700_000_060), 59_750, id="getex-exat"),
+        pytest.param(lambda r: r.set("k", "v") and r.expire("k", 60), 60_000, id="expire"),
+        pytest.param(lambda r: r.set("k", "v") and r.pexpire("k", 1500), 1500, id="pexpire"),
+        pytest.param(lambda r: r.set("k", "v") and r.expireat("k", 1_700_000_060), 59_750, id="expireat"),
+        pytest.param(lambda r: r.set("k", "v") and r.pexpireat("k", FROZEN_MS + 1500), 1500, id="pexpireat"),
+        pytest.param(lambda r: r.set("d", "v") and r.restore("k", 1500, r.dump("d")), 1500, id="restore"),
+        pytest.param(
+            lambda r: r.eval("return redis.call('PSETEX', KEYS[1], 1500, 'v')", 1, "k"), 1500, id="psetex-in-lua"
+        ),
+    ],
+)
+def test_every_way_of_setting_a_deadline_is_millisecond_exact(
+    redis_client, cloudtwin_clock, set_deadline, pttl
+) -> None:
+    cloudtwin_clock.freeze(at=FROZEN_AT)
+    redis_client.delete("k", "d")
+    set_deadline(redis_client)
+    # TTL rounds to the nearest second, halves up, as redis' (ms + 500) / 1000.
+    assert (redis_client.pttl("k"), redis_client.ttl("k")) == (pttl, (pttl + 500) // 1000)
+    assert redis_client.pexpiretime("k") == FROZEN_MS + pttl
+    assert redis_client.expiretime("k") == (FROZEN_MS + pttl + 500) // 1000
+
+
+def test_a_key_lives_to_the_millisecond_of_its_deadline(redis_client, cloudtwin_clock) -> None:
+    cloudtwin_clock.freeze(at=FROZEN_AT)
+    redis_client.psetex("k", 1500, "v")
+    assert redis_client.pttl("k") == 1500
+    cloudtwin_clock.advance(1.499)
+    assert (redis_client.get("k"), redis_client.pttl("k")) == (b"v", 1)
+    # redis expires a key once the time is past its deadline (now > when), so at the deadline itself it is still there.
+    cloudtwin_clock.advance(0.001)
+    assert (redis_client.get("k"), redis_client.pttl("k")) == (b"v", 0)
+    cloudtwin_clock.advance(0.001)
+    assert (redis_client.get("k"), redis_client.pttl("k")) == (None, -2)
+
+
+def test_ttl_rounds_half_up_like_redis_server(redis_client, cloudtwin_clock) -> None:
+    cloudtwin_clock.freeze(at=FROZEN_AT)
+    redis_client.set("k", "v", px=2500)
+    assert redis_client.ttl("k") == 3
+
+
+def test_relative_deadlines_match_redis_server(redis_client, real_redis: redis.Redis) -> None:
+    """Right after a relative expiry is set, TTL reads it back whole, on the twin's wall clock as on redis-server.
+
+    Each TTL has half a second of slack before it could round down, far more than two commands take.
+    """
+
+    def scenario(r: redis.Redis) -> list:
+        r.set("g", "v")
+        return [
+            r.execute_command("SETEX", "k", 60, "v"),
+            r.ttl("k"),
+            r.execute_command("PSETEX", "p", 100_000, "v"),
+            r.ttl("p"),
+            r.getex("g", px=100_000),
+            r.ttl("g"),
+            r.getex("g", ex=30),
+            r.ttl("g"),
         ]
 
     assert scenario(redis_client) == scenario(real_redis)

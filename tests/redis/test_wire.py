@@ -261,3 +261,49 @@ def test_a_512_mb_argument_is_accepted_and_one_byte_more_refused(twin, twin_port
     assert twin.set("huge", b"x" * limit) is True
     assert twin.strlen("huge") == limit
     assert twin.delete("huge") == 1
+
+
+BROWSER_POST = (
+    b"POST / HTTP/1.1\r\nHost: 127.0.0.1:6379\r\nOrigin: http://evil.example\r\nContent-Type: text/plain\r\n"
+    b"Content-Length: 13\r\n\r\nSET pwned 1\r\n"
+)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        BROWSER_POST,
+        b"GET / HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\nSET pwned 1\r\n",
+        b"SET before 1\r\nPOST / HTTP/1.1\r\nSET pwned 1\r\n",
+        b"*3\r\n$3\r\nSET\r\n$6\r\nbefore\r\n$1\r\n1\r\n*2\r\n$4\r\npOsT\r\n$1\r\n/\r\n*3\r\n$3\r\nSET\r\n$5\r\npwned\r\n$1\r\n1\r\n",
+        b"MULTI\r\nSET pwned 1\r\nHOST: x\r\nEXEC\r\n",
+    ],
+    ids=["browser-post", "browser-get", "after-a-command", "multibulk", "inside-multi"],
+)
+def test_cross_protocol_requests_are_cut_off_like_redis_server(
+    twin, twin_port, real_redis, real_redis_port, payload: bytes
+) -> None:
+    """A POST or Host: command closes the connection unanswered: what came before it ran, nothing after it does."""
+    outcomes = []
+    for client, port in ((twin, twin_port), (real_redis, real_redis_port)):
+        received, closed = closed_after(port, payload)
+        outcomes.append((received, closed, client.get("before"), client.get("pwned")))
+    assert outcomes[0] == outcomes[1]
+    assert outcomes[0][:2] == (b"", True) and outcomes[0][3] is None
+
+
+def test_host_without_its_colon_is_only_an_unknown_command(twin, twin_port, real_redis_port) -> None:
+    assert_same_replies(twin_port, real_redis_port, b"HOST x\r\nPING\r\n")
+
+
+def test_a_cross_protocol_attempt_is_logged_once_a_minute(start_twin, caplog) -> None:
+    service = start_twin()
+    with caplog.at_level("WARNING"):
+        for _ in range(2):
+            assert closed_after(service.port, BROWSER_POST) == (b"", True)
+    warnings = [record.getMessage() for record in caplog.records if "SECURITY ATTACK" in record.getMessage()]
+    assert warnings == [
+        "Possible SECURITY ATTACK detected. It looks like somebody is sending POST or Host: commands to Redis. "
+        "This is likely due to an attacker attempting to use Cross Protocol Scripting to compromise your Redis "
+        "instance. Connection aborted."
+    ]
