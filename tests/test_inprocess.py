@@ -53,7 +53,7 @@ def test_stop_ends_a_waiting_long_poll():
     def poll() -> None:
         try:
             outcome.append(sqs.receive_message(QueueUrl=url, WaitTimeSeconds=20))
-        except Exception as exc:  # the queue is gone, or the connection closed: either ends the poll
+        except Exception as exc:  # a 503 or a closed connection: either ends the poll
             outcome.append(exc)
 
     poller = threading.Thread(target=poll)
