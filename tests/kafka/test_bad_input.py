@@ -26,13 +26,12 @@ def test_a_bad_backend_setting_names_the_valid_ones(setting):
     assert "--kafka" in str(caught.value)
 
 
-def test_an_unknown_backend_leaves_the_aws_endpoint_up_and_kafka_down():
-    with Emulator(Settings(aws_port=0, redis_port=-1, kafka="bogus")) as emulator:
-        health = emulator.health()
+def test_an_unknown_backend_fails_the_start_and_stops_the_aws_endpoint():
+    emulator = Emulator(Settings(aws_port=0, redis_port=-1, kafka="bogus"))
+    with pytest.raises(ServiceStartError, match="unknown Kafka backend 'bogus'"):
+        emulator.start()
 
-    assert health["aws"]["up"] is True
-    assert health["kafka"]["up"] is False
-    assert "unknown Kafka backend 'bogus'" in health["kafka"]["error"]
+    assert emulator.health()["aws"]["up"] is False
 
 
 def test_auto_without_docker_or_java_turns_kafka_off_and_says_how_to_enable_it(monkeypatch):
