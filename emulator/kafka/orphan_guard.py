@@ -3,7 +3,9 @@
 `python -m emulator.kafka.orphan_guard COMMAND...`: the emulator holds the write end of this
 process's stdin. When it closes (a clean stop, or the emulator killed with SIGKILL), the guard
 stops the broker: SIGTERM, then SIGKILL after a grace period. The broker's pid is the first line
-on stdout. On Linux the broker also gets PR_SET_PDEATHSIG, in case the guard itself is killed.
+on stdout and `exit <status>` the last, with Popen's status (negative: killed by that signal),
+which the guard's own exit code cannot carry. On Linux the broker also gets PR_SET_PDEATHSIG,
+in case the guard itself is killed.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import sys
 import threading
 
 GRACE_SECONDS = 15.0
+EXIT_PREFIX = "exit "
 _PR_SET_PDEATHSIG = 1
 
 
@@ -51,16 +54,24 @@ def main(command: list[str]) -> int:
     print(process.pid, flush=True)
 
     def exit_with_broker() -> None:
-        os._exit(process.wait())
+        status = process.wait()
+        try:
+            print(f"{EXIT_PREFIX}{status}", flush=True)
+        except OSError:
+            pass  # the emulator stopped reading: it no longer asks how the broker ended
+        os._exit(status & 0xFF)
 
-    threading.Thread(target=exit_with_broker, daemon=True).start()
+    waiter = threading.Thread(target=exit_with_broker, daemon=True)
+    waiter.start()
     signal.signal(signal.SIGTERM, _raise_stopped)
     try:
         while sys.stdin.buffer.read(4096):
             pass
     except _Stopped:
         pass
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # stopping already; a second SIGTERM must not cut it short
     _stop(process)
+    waiter.join()  # it reports the status and ends this process
     return process.returncode
 
 
