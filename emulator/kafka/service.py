@@ -108,9 +108,15 @@ class KafkaService:
                 )
 
             return RedpandaBroker(settings.redpanda_image, port, settings.kafka_start_timeout)
+        if not 0 <= settings.kafka_nice <= 19:
+            raise ServiceStartError(
+                f"--kafka-nice / CLOUDTWIN_KAFKA_NICE must be 0-19 (a lower priority), not {settings.kafka_nice}"
+            )
         port = port or free_port(settings.host)
         cache = Path(settings.kafka_cache_dir) if settings.kafka_cache_dir else default_cache_dir()
-        return JvmBroker(KafkaJars(cache), settings.host, port, cache / "running", progress=_say)
+        return JvmBroker(
+            KafkaJars(cache), settings.host, port, cache / "running", progress=_say, nice=settings.kafka_nice
+        )
 
     def _run(self) -> None:
         assert self.broker is not None

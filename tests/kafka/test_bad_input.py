@@ -13,6 +13,7 @@ from emulator.kafka import probes
 from emulator.kafka import service as kafka_service_module
 from emulator.kafka.choice import choose
 from emulator.kafka.jars import KafkaJars
+from emulator.kafka.jvm import JvmBroker
 from emulator.kafka.service import KafkaService
 from emulator.process import Emulator
 from emulator.service import ServiceStartError
@@ -173,3 +174,13 @@ def test_a_broker_that_dies_shows_as_down_with_the_reason(monkeypatch):
     assert (health["up"], health["state"]) == (False, "down")
     assert "code 137" in health["error"] and "restart" in health["error"]
     service.stop()
+
+
+def test_the_jvm_broker_gets_the_configured_niceness_and_a_bad_one_is_refused():
+    service = KafkaService(Settings(kafka="jvm", kafka_port=0, kafka_nice=7))
+    broker = service._make_broker(choose("jvm"))
+    assert isinstance(broker, JvmBroker) and broker.nice == 7
+    assert Settings().kafka_nice > 0, "by default the broker must not compete with the endpoints"
+
+    with pytest.raises(ServiceStartError, match="--kafka-nice"):
+        KafkaService(Settings(kafka="jvm", kafka_port=0, kafka_nice=-5)).start()
