@@ -5,7 +5,9 @@ process is started, measures:
 - first answer: seconds until a CreateQueue returns 200;
 - the SQS rate over the rest of the window (default the first 10 s): one client alternating
   SendMessage and ReceiveMessage over raw keep-alive HTTP (JSON protocol), requests per second,
-  as a mean and as the slowest and fastest whole second;
+  as a mean, as the slowest and fastest whole second, and as "early/late": the first 3 whole
+  seconds over the last 3 of the same run (1.0: no slowdown while starting; it discounts the
+  load other processes put on the machine, which drifts slowly);
 - when Kafka said it was ready (from serve's own "kafka: ready ... (N s)" line), and the CPU
   seconds the JVM had used by then (user + system, from /proc: less noisy than wall time).
 Configurations run interleaved, each `--repeat` times, so a noisy neighbour spreads over all of them.
@@ -25,6 +27,7 @@ import json
 import os
 import re
 import socket
+import statistics
 import subprocess
 import sys
 import threading
@@ -170,7 +173,15 @@ def summary(runs: list[Run]) -> str:
         if not values:
             return "-"
         low, high = min(values), max(values)
-        return format(low, fmt) if low == high else f"{format(low, fmt)}-{format(high, fmt)}"
+        if low == high:
+            return format(low, fmt)
+        return f"{format(statistics.median(values), fmt)} ({format(low, fmt)}-{format(high, fmt)})"
+
+    def early_over_late(run: Run) -> float | None:
+        seconds = run.per_second
+        if len(seconds) < 6:
+            return None
+        return sum(seconds[:3]) / max(1, sum(seconds[-3:]))
 
     rows = [
         (
@@ -181,6 +192,7 @@ def summary(runs: list[Run]) -> str:
             "req/s mean",
             "slowest second",
             "fastest second",
+            "early/late",
             "kafka ready s",
             "JVM CPU s at ready",
         )
@@ -198,6 +210,7 @@ def summary(runs: list[Run]) -> str:
                 span(means, ".0f"),
                 span([min(run.per_second) for run in group if run.per_second], ".0f"),
                 span([max(run.per_second) for run in group if run.per_second], ".0f"),
+                span([ratio for run in group if (ratio := early_over_late(run)) is not None], ".2f"),
                 span([run.kafka_ready for run in group if run.kafka_ready is not None], ".1f"),
                 span([run.jvm_cpu for run in group if run.jvm_cpu is not None], ".1f"),
             )

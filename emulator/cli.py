@@ -53,7 +53,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def serve_command(args: argparse.Namespace) -> int:
-    from emulator.kafka.service import BEST_EFFORT_NOTE
     from emulator.process import Emulator
     from emulator.service import ServiceStartError
 
@@ -71,7 +70,9 @@ def serve_command(args: argparse.Namespace) -> int:
         return 1
     for name, service in emulator.services.items():
         if name in emulator.failures:
-            # Only a best-effort service gets here: the others stopped the start above.
+            # Only a best-effort service gets here (Kafka): the others stopped the start above.
+            from emulator.kafka.service import BEST_EFFORT_NOTE
+
             print(f"cloudtwin: {name} did not start: {emulator.failures[name]}; {BEST_EFFORT_NOTE}", flush=True)
         else:
             print(f"cloudtwin: {service.banner()}", flush=True)

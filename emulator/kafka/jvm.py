@@ -54,8 +54,8 @@ JVM_OPTIONS = [
     "-Xms128m",
     "-Xmx512m",
     "-XX:+UseSerialGC",  # fewest GC threads: this broker shares a small machine with the tests
-    # C1 only: a test broker never runs long enough for C2 to pay off, and C2's compiling is most of the
-    # start-up CPU that competes with the endpoints (JVM CPU at ready 1.8-2.0 s instead of 2.7-3.4 s, bench/).
+    # C1 only: a test broker never runs long enough for C2 to pay off, and C2's compiling is about a third of
+    # the start-up CPU that competes with the endpoints (JVM CPU at ready 1.8-2.0 s, not 2.7-3.4 s: bench/).
     "-XX:TieredStopAtLevel=1",
     "-XX:+ExitOnOutOfMemoryError",
     "-Xshare:auto",
