@@ -7,7 +7,6 @@ import json
 import logging
 import signal
 import sys
-import threading
 import urllib.error
 import urllib.request
 
@@ -71,11 +70,15 @@ def serve_command(args: argparse.Namespace) -> int:
         return 1
     for name, service in emulator.services.items():
         if name in emulator.failures:
-            print(f"cloudtwin: {name} is down: {emulator.failures[name]}", flush=True)
+            # Only a best-effort service gets here (Kafka): the others stopped the start above.
+            from emulator.kafka.service import BEST_EFFORT_NOTE
+
+            print(f"cloudtwin: {name} did not start: {emulator.failures[name]}; {BEST_EFFORT_NOTE}", flush=True)
         else:
             print(f"cloudtwin: {service.banner()}", flush=True)
 
-    stop = threading.Event()
+    # Set by a signal, or by a required service (Kafka) that fails while it starts in the background.
+    stop = emulator.broken
 
     def on_signal(signum, frame) -> None:
         stop.set()
@@ -85,6 +88,10 @@ def serve_command(args: argparse.Namespace) -> int:
     print("cloudtwin: ready (Ctrl-C to stop)", flush=True)
     while not stop.wait(3600):
         pass
+    if emulator.fatal_error is not None:
+        print(f"cloudtwin: cannot start: {emulator.fatal_error}", file=sys.stderr, flush=True)
+        emulator.stop()
+        return 1
     print("cloudtwin: shutting down", flush=True)
     emulator.stop()
     return 0

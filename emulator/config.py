@@ -62,6 +62,11 @@ class Settings:
     )
     kafka_cache_dir: str = _setting("", "where the JVM backend caches Kafka's jars (default ~/.cache/cloudtwin/kafka)")
     kafka_start_timeout: float = _setting(180.0, "seconds a managed Kafka broker may take to become ready")
+    kafka_nice: int = _setting(
+        10,
+        "niceness (0-19) the JVM Kafka broker runs at, so its start-up does not slow the AWS and Redis endpoints "
+        "on a small machine; 0 gives it the emulator's priority",
+    )
     redpanda_image: str = _setting(
         "docker.redpanda.com/redpandadata/redpanda:v25.3.9", "image the redpanda Kafka backend runs"
     )

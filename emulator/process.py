@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 
 from emulator.clock import Clock
 from emulator.clock import clock as default_clock
@@ -20,6 +21,10 @@ class Emulator:
         self.clock = clock or default_clock
         self.services: dict[str, Service] = {}
         self.failures: dict[str, str] = {}
+        """Best-effort services (`--kafka auto`) that did not start, and why."""
+        self.fatal_error: str | None = None
+        """Why a required service that starts in the background (Kafka) could not; set with `broken`."""
+        self.broken = threading.Event()
         self._build_services()
 
     def _build_services(self) -> None:
@@ -33,23 +38,36 @@ class Emulator:
         if self.settings.kafka != "off":
             from emulator.kafka.service import KafkaService
 
-            self.services["kafka"] = KafkaService(self.settings)
+            self.services["kafka"] = KafkaService(self.settings, on_start_failure=self._background_failure)
         from emulator.control import install_control_planes
 
         install_control_planes(self)
 
     def start(self) -> Emulator:
-        """Start every service. The AWS endpoint must come up; the others may fail alone."""
+        """Start every service; a service asked for that cannot start stops the rest and raises.
+
+        Only a best-effort service (`--kafka auto`) may fail alone: it lands in `failures` and health.
+        A half-started twin would let apps talk to whatever else holds a port.
+        """
         for name, service in self.services.items():
             try:
                 service.start()
             except ServiceStartError as exc:
-                if name == "aws":
+                if not _best_effort(service):
                     self.stop()
-                    raise
+                    if name == "aws":
+                        raise
+                    raise ServiceStartError(f"{name}: {exc}{_TURN_OFF.get(name, '')}") from None
                 self.failures[name] = str(exc)
                 log.warning("%s did not start: %s", name, exc)
         return self
+
+    def _background_failure(self, name: str, message: str) -> None:
+        """A service that starts in the background could not: fatal unless it is best-effort."""
+        if _best_effort(self.services[name]):
+            return  # its health says so; the service itself told the user
+        self.fatal_error = f"{name}: {message}"
+        self.broken.set()
 
     def stop(self) -> None:
         for service in reversed(list(self.services.values())):
@@ -85,3 +103,11 @@ class Emulator:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+# How to run without a service, for the message of one that could not start.
+_TURN_OFF = {"redis": "; --redis-port -1 runs without Redis", "kafka": "; --kafka off runs without Kafka"}
+
+
+def _best_effort(service: Service) -> bool:
+    return getattr(service, "best_effort", False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -119,3 +120,97 @@ def test_help_lists_every_setting(capsys):
     out = capsys.readouterr().out
     for flag in ("--host", "--aws-port", "--region", "--redis-port", "--kafka"):
         assert flag in out
+
+
+def occupied_port() -> socket.socket:
+    """A listening socket on a free port: the port is taken for as long as it stays open."""
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    return taken
+
+
+def test_serve_exits_when_the_redis_port_is_taken():
+    with occupied_port() as taken:
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [*SERVE, "--aws-port", "0", "--redis-port", str(port), "--kafka", "off"],
+            capture_output=True, text=True, timeout=30,
+        )  # fmt: skip
+    assert result.returncode == 1, result.stdout
+    assert "ready" not in result.stdout
+    assert f"port {port} on 127.0.0.1 is already in use" in result.stderr
+    assert "--redis-port" in result.stderr
+
+
+def test_serve_exits_when_an_explicit_kafka_backend_cannot_take_its_port():
+    with occupied_port() as taken:
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [*SERVE, "--aws-port", "0", "--redis-port", "-1", "--kafka", "jvm", "--kafka-port", str(port)],
+            capture_output=True, text=True, timeout=30,
+        )  # fmt: skip
+    assert result.returncode == 1, result.stdout
+    assert "ready" not in result.stdout
+    assert f"Kafka's port {port} on 127.0.0.1 is already in use" in result.stderr
+
+
+def without_java_or_maven(tmp_path) -> dict:
+    """An environment where the JVM backend fails at once, before any JVM starts: no java, no mvn, no jars."""
+    return {"PATH": str(tmp_path), "JAVA_HOME": "", "CLOUDTWIN_KAFKA_CACHE_DIR": str(tmp_path / "jars")}
+
+
+def test_serve_exits_when_an_explicit_kafka_backend_fails_in_the_background(tmp_path):
+    result = subprocess.run(
+        [*SERVE, "--aws-port", "0", "--redis-port", "-1", "--kafka", "jvm", "--kafka-port", "0"],
+        capture_output=True, text=True, timeout=30, env={**os.environ, **without_java_or_maven(tmp_path)},
+    )  # fmt: skip
+    assert result.returncode == 1, result.stdout
+    assert "the JVM Kafka backend needs Java 17+" in result.stderr
+
+
+def java_home() -> str | None:
+    import shutil
+
+    java = shutil.which("java")
+    return os.path.dirname(os.path.dirname(os.path.realpath(java))) if java else None
+
+
+def served_health(lines: list[str]) -> dict:
+    with urllib.request.urlopen(endpoint_of(lines) + "/_cloudtwin/health", timeout=10) as response:
+        return json.loads(response.read())["services"]
+
+
+def test_kafka_auto_that_cannot_take_its_port_still_serves_and_says_so():
+    with occupied_port() as taken:
+        port = taken.getsockname()[1]
+        with serving("--aws-port", "0", "--redis-port", "-1", "--kafka", "auto", "--kafka-port", str(port)) as (
+            process,
+            lines,
+        ):
+            assert process.poll() is None, "".join(lines)
+            said = "".join(lines)
+            assert "kafka did not start" in said and "--kafka auto is best-effort" in said
+            assert f"Kafka's port {port}" in said
+            kafka = served_health(lines)["kafka"]
+            assert kafka["up"] is False and f"Kafka's port {port}" in kafka["error"]
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=10) == 0
+
+
+@pytest.mark.skipif(java_home() is None, reason="auto picks the JVM backend only where Java is installed")
+def test_kafka_auto_that_fails_in_the_background_keeps_serving_and_says_so(tmp_path):
+    env = {**without_java_or_maven(tmp_path), "JAVA_HOME": java_home()}
+    with serving("--aws-port", "0", "--redis-port", "-1", "--kafka", "auto", "--kafka-port", "0", env=env) as (
+        process,
+        lines,
+    ):
+        # The background failure, said on stderr as it happens.
+        said = next(line for line in process.stderr if "kafka:" in line)
+        assert "kafka: did not start" in said and "Maven" in said
+        assert "--kafka auto is best-effort" in said
+        kafka = served_health(lines)["kafka"]
+        assert kafka["state"] == "failed" and "Maven" in kafka["error"]
+        assert process.poll() is None
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0

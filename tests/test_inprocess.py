@@ -6,9 +6,11 @@ import socket
 import threading
 
 import boto3
+import pytest
 
 from emulator.config import Settings
 from emulator.process import Emulator
+from emulator.service import ServiceStartError
 from tests.sqs.test_long_polling import wait_until_polling
 
 
@@ -53,7 +55,7 @@ def test_stop_ends_a_waiting_long_poll():
     def poll() -> None:
         try:
             outcome.append(sqs.receive_message(QueueUrl=url, WaitTimeSeconds=20))
-        except Exception as exc:  # the queue is gone, or the connection closed: either ends the poll
+        except Exception as exc:  # a 503 or a closed connection: either ends the poll
             outcome.append(exc)
 
     poller = threading.Thread(target=poll)
@@ -63,5 +65,19 @@ def test_stop_ends_a_waiting_long_poll():
     poller.join(timeout=30)
     sqs.close()
     assert outcome, "the long poll did not end"
+    leftover = [t for t in set(threading.enumerate()) - threads_before if t.is_alive()]
+    assert leftover == []
+
+
+def test_a_redis_that_cannot_start_fails_the_start_and_stops_the_aws_endpoint():
+    threads_before = set(threading.enumerate())
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        emulator = Emulator(Settings(aws_port=0, redis_port=port, kafka="off"))
+        with pytest.raises(ServiceStartError, match=f"redis: port {port} on 127.0.0.1 is already in use"):
+            emulator.start()
+    assert emulator.health()["aws"]["up"] is False
     leftover = [t for t in set(threading.enumerate()) - threads_before if t.is_alive()]
     assert leftover == []

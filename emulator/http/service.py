@@ -39,12 +39,14 @@ class AwsService:
         self.server.start()
 
     def stop(self) -> None:
-        # Closing SQS first wakes long polls, so their connection threads can end.
+        # Closing SQS first ends long polls (with a 503, so their connection threads can end) and refuses
+        # requests still arriving; the queues are dropped only once no request can reach them any more.
         self.sqs.close()
         moto_sqs_bridge.uninstall(self.sqs)
         if self.server is not None:
             self.server.stop()
             self.server = None
+        self.sqs.reset()
 
     def health(self) -> dict:
         return {

@@ -14,7 +14,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from emulator.kafka import probes
+from emulator.kafka.exit_report import describe_exit, last_error
 from emulator.kafka.jars import KafkaJars
+from emulator.kafka.orphan_guard import EXIT_PREFIX
 from emulator.kafka.ports import free_port
 from emulator.kafka.stale import BrokerRecord, reap_stale
 from emulator.service import ServiceStartError
@@ -52,6 +54,9 @@ JVM_OPTIONS = [
     "-Xms128m",
     "-Xmx512m",
     "-XX:+UseSerialGC",  # fewest GC threads: this broker shares a small machine with the tests
+    # C1 only: a test broker never runs long enough for C2 to pay off, and C2's compiling is about a third of
+    # the start-up CPU that competes with the endpoints (JVM CPU at ready 1.8-2.0 s, not 2.7-3.4 s: bench/).
+    "-XX:TieredStopAtLevel=1",
     "-XX:+ExitOnOutOfMemoryError",
     "-Xshare:auto",
     "-Djava.awt.headless=true",
@@ -74,8 +79,10 @@ class JvmBroker:
         port: int,
         records_dir: Path,
         progress: Callable[[str], None] = lambda line: None,
+        nice: int = 0,
     ) -> None:
         self.jars = jars
+        self.nice = nice
         self.host = host
         self.port = port
         self.records_dir = records_dir
@@ -83,6 +90,7 @@ class JvmBroker:
         self.work_dir: Path | None = None
         self.process: subprocess.Popen | None = None
         self.broker_pid: int | None = None
+        self._broker_status: int | None = None
         self._pending_archive: Path | None = None
 
     @property
@@ -181,7 +189,7 @@ class JvmBroker:
     def _launch(self, config: Path) -> None:
         assert self.log_path is not None
         broker = self._java("kafka.Kafka", str(config), class_archive=self._class_archive())
-        guard = [sys.executable, "-m", "emulator.kafka.orphan_guard", *broker]
+        guard = [sys.executable, "-m", "emulator.kafka.orphan_guard", "--nice", str(self.nice), *broker]
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(
                 guard, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, cwd=self.work_dir,
@@ -195,11 +203,24 @@ class JvmBroker:
         BrokerRecord(os.getpid(), self.broker_pid, str(config), str(self.work_dir)).save(self.records_dir)
 
     def exit_reason(self) -> str | None:
-        """None while the JVM runs; why it stopped once it has."""
+        """None while the JVM runs; how it ended and the last error it logged once it has."""
         if self.process is None or self.process.poll() is None:
             return None
+        if self._broker_status is None:
+            self._broker_status = self._read_broker_status()
         log = self.log_path.read_text(errors="replace") if self.log_path and self.log_path.exists() else ""
-        return f"the Kafka JVM exited with code {self.process.returncode}: {_last_lines(log) or 'no output'}"
+        error = last_error(log)
+        return f"the Kafka JVM {describe_exit(self._broker_status, log)}; " + (
+            f"its last error: {error}" if error else "it logged no error"
+        )
+
+    def _read_broker_status(self) -> int:
+        """The JVM's own status, which the guard reports on its last line; else the guard's exit code."""
+        assert self.process is not None and self.process.stdout is not None
+        for line in self.process.stdout.read().decode(errors="replace").splitlines():
+            if line.startswith(EXIT_PREFIX) and line[len(EXIT_PREFIX) :].lstrip("-").isdigit():
+                return int(line[len(EXIT_PREFIX) :])
+        return self.process.returncode
 
     def stop(self) -> None:
         if self.process is not None:
@@ -211,6 +232,7 @@ class JvmBroker:
                 self.process.kill()
                 self.process.wait()
             self._keep_class_archive(self.process.returncode)
+            self._broker_status = None
             if self.process.stdout is not None:
                 self.process.stdout.close()
             self.process = None

@@ -1,9 +1,12 @@
 """Runs a broker process and ends it when the emulator that started it goes away.
 
-`python -m emulator.kafka.orphan_guard COMMAND...`: the emulator holds the write end of this
+`python -m emulator.kafka.orphan_guard [--nice N] COMMAND...`: the emulator holds the write end of this
 process's stdin. When it closes (a clean stop, or the emulator killed with SIGKILL), the guard
 stops the broker: SIGTERM, then SIGKILL after a grace period. The broker's pid is the first line
-on stdout. On Linux the broker also gets PR_SET_PDEATHSIG, in case the guard itself is killed.
+on stdout and `exit <status>` the last, with Popen's status (negative: killed by that signal),
+which the guard's own exit code cannot carry. On Linux the broker also gets PR_SET_PDEATHSIG,
+in case the guard itself is killed. `--nice N` lowers the broker's CPU priority (and the guard's,
+which only waits): set here because the guard is single-threaded, unlike the emulator.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import sys
 import threading
 
 GRACE_SECONDS = 15.0
+EXIT_PREFIX = "exit "
 _PR_SET_PDEATHSIG = 1
 
 
@@ -43,7 +47,11 @@ def _stop(process: subprocess.Popen) -> None:
             process.wait()
 
 
-def main(command: list[str]) -> int:
+def main(argv: list[str]) -> int:
+    command = argv
+    if argv[:1] == ["--nice"]:
+        os.nice(int(argv[1]))
+        command = argv[2:]
     # The guard is single-threaded here, so preexec_fn is safe.
     # The broker's stdout goes to our stderr (its log file): our stdout is a pipe nobody drains
     # after the pid line, and a full pipe would block the broker.
@@ -51,16 +59,24 @@ def main(command: list[str]) -> int:
     print(process.pid, flush=True)
 
     def exit_with_broker() -> None:
-        os._exit(process.wait())
+        status = process.wait()
+        try:
+            print(f"{EXIT_PREFIX}{status}", flush=True)
+        except OSError:
+            pass  # the emulator stopped reading: it no longer asks how the broker ended
+        os._exit(status & 0xFF)
 
-    threading.Thread(target=exit_with_broker, daemon=True).start()
+    waiter = threading.Thread(target=exit_with_broker, daemon=True)
+    waiter.start()
     signal.signal(signal.SIGTERM, _raise_stopped)
     try:
         while sys.stdin.buffer.read(4096):
             pass
     except _Stopped:
         pass
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # stopping already; a second SIGTERM must not cut it short
     _stop(process)
+    waiter.join()  # it reports the status and ends this process
     return process.returncode
 
 

@@ -6,6 +6,7 @@ import logging
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
@@ -21,6 +22,7 @@ from emulator.service import ServiceStartError
 
 log = logging.getLogger(__name__)
 WATCH_SECONDS = 1.0
+BEST_EFFORT_NOTE = "serving without Kafka (--kafka auto is best-effort; name a backend to require one)"
 
 
 class Broker(Protocol):
@@ -48,8 +50,10 @@ class KafkaService:
 
     name = "kafka"
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, on_start_failure: Callable[[str, str], None] | None = None) -> None:
         self.settings = settings
+        self.on_start_failure = on_start_failure
+        """Called with ("kafka", why) when the broker cannot start in the background."""
         self.choice: BackendChoice | None = None
         self.broker: Broker | None = None
         self.admin: TopicAdmin | None = None
@@ -64,6 +68,11 @@ class KafkaService:
     @property
     def bootstrap(self) -> str | None:
         return self.broker.bootstrap if self.broker is not None else None
+
+    @property
+    def best_effort(self) -> bool:
+        """`--kafka auto` (the default) runs Kafka if it can; a backend named explicitly must start."""
+        return self.settings.kafka.strip().lower() == "auto"
 
     def start(self) -> None:
         self.choice = choose(self.settings.kafka)
@@ -99,9 +108,15 @@ class KafkaService:
                 )
 
             return RedpandaBroker(settings.redpanda_image, port, settings.kafka_start_timeout)
+        if not 0 <= settings.kafka_nice <= 19:
+            raise ServiceStartError(
+                f"--kafka-nice / CLOUDTWIN_KAFKA_NICE must be 0-19 (a lower priority), not {settings.kafka_nice}"
+            )
         port = port or free_port(settings.host)
         cache = Path(settings.kafka_cache_dir) if settings.kafka_cache_dir else default_cache_dir()
-        return JvmBroker(KafkaJars(cache), settings.host, port, cache / "running", progress=_say)
+        return JvmBroker(
+            KafkaJars(cache), settings.host, port, cache / "running", progress=_say, nice=settings.kafka_nice
+        )
 
     def _run(self) -> None:
         assert self.broker is not None
@@ -145,7 +160,9 @@ class KafkaService:
         self.state = "failed"
         self.error = message
         self._settled.set()
-        _say(f"did not start: {message}")
+        _say(f"did not start: {message}" + (f"; {BEST_EFFORT_NOTE}" if self.best_effort else ""))
+        if self.on_start_failure is not None:
+            self.on_start_failure(self.name, message)
 
     def wait_ready(self, timeout: float | None = None) -> str:
         """The bootstrap address once the broker is ready; ServiceStartError if it cannot be."""

@@ -12,6 +12,8 @@ import hashlib
 import json
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from emulator.clock import Clock
@@ -112,6 +114,7 @@ class SqsBackend:
         self._message_ids = UuidSequence()
         self.long_polls_waiting = 0
         """Receives waiting for a message now (changed under the lock; shown in health)."""
+        self._closed = False
         self._remove_listener = clock.on_move(self._wake_all)
 
     # -- queues ------------------------------------------------------------------------
@@ -127,7 +130,7 @@ class SqsBackend:
         given.pop("FifoQueue", None)
         if tags:
             _validate_tags(tags)
-        with self._lock:
+        with self._serving():
             key = (ctx.region, ctx.account, name)
             existing = self._queues.get(key)
             if existing is not None:
@@ -155,13 +158,13 @@ class SqsBackend:
         if not name:
             raise errors.MissingParameter("The request must contain the parameter QueueName.")
         key = (ctx.region, owner_account or ctx.account, name)
-        with self._lock:
+        with self._serving():
             if key not in self._queues:
                 raise errors.QueueDoesNotExist("The specified queue does not exist.")
         return queue_url(ctx.endpoint, *key)
 
     def delete_queue(self, ctx: RequestContext, url: str) -> None:
-        with self._lock:
+        with self._serving():
             queue = self._queue(ctx, url)
             self._drop_queue(queue)
 
@@ -169,7 +172,7 @@ class SqsBackend:
         self, ctx: RequestContext, prefix: str | None = None, max_results: int | None = None,
         next_token: str | None = None,
     ) -> tuple[list[str], str | None]:  # fmt: skip
-        with self._lock:
+        with self._serving():
             names = sorted(
                 name
                 for (region, account, name) in self._queues
@@ -183,7 +186,7 @@ class SqsBackend:
         for name in wanted:
             if name != "All" and not queue_attributes.is_known(name):
                 raise errors.InvalidAttributeName(f"Unknown Attribute {name}.")
-        with self._lock:
+        with self._serving():
             queue = self._queue(ctx, url)
             if not wanted:
                 return {}
@@ -194,7 +197,7 @@ class SqsBackend:
         return {name: everything[name] for name in wanted if name in everything}
 
     def set_queue_attributes(self, ctx: RequestContext, url: str, attributes: dict[str, str]) -> None:
-        with self._lock:
+        with self._serving():
             queue = self._queue(ctx, url)
             given = queue_attributes.normalize(attributes or {}, fifo=queue.fifo, creating=False)
             values = dict(queue.attributes)
@@ -212,7 +215,7 @@ class SqsBackend:
             self._arrivals[queue].notify_all()
 
     def purge_queue(self, ctx: RequestContext, url: str) -> None:
-        with self._lock:
+        with self._serving():
             queue = self._queue(ctx, url)
             now = self.clock.now()
             if queue.last_purge is not None and now - queue.last_purge < PURGE_INTERVAL:
@@ -225,7 +228,7 @@ class SqsBackend:
     # -- messages ----------------------------------------------------------------------
 
     def send_message(self, ctx: RequestContext, url: str, entry: SendEntry) -> SendResult:
-        with self._lock:
+        with self._serving():
             queue = self._queue(ctx, url)
             result = self._send(ctx, queue, entry, self.clock.now())
             self._arrivals[queue].notify()
@@ -235,7 +238,7 @@ class SqsBackend:
         self, ctx: RequestContext, url: str, entries: list[SendEntry]
     ) -> tuple[list[tuple[str, SendResult]], list[BatchFailure]]:
         batch.validate_entry_ids([entry.id for entry in entries])
-        with self._lock:
+        with self._serving():
             queue = self._queue(ctx, url)
             sizes = [message_size(entry.body, entry.message_attributes) for entry in entries]
             batch.validate_total_size(sum(sizes))
@@ -269,7 +272,7 @@ class SqsBackend:
         if wait_seconds is not None:
             _check_range("WaitTimeSeconds", wait_seconds, 0, MAX_WAIT_SECONDS, "Must be >= 0 and <= 20, if provided.")
         system_names = _system_attribute_names(attribute_names or [])
-        with self._lock:
+        with self._serving():
             queue = self._queue(ctx, url)
             wait = queue.wait_seconds if wait_seconds is None else wait_seconds
             start = self.clock.now()
@@ -284,6 +287,8 @@ class SqsBackend:
                     self._arrivals[queue].wait(self._wait_timeout(queue, start + wait, real_deadline, now))
                 finally:
                     self.long_polls_waiting -= 1
+                if self._closed:
+                    raise _stopping()
                 if self._by_arn.get(queue.arn) is not queue:
                     raise errors.QueueDoesNotExist("The specified queue does not exist.")
             return [
@@ -291,7 +296,7 @@ class SqsBackend:
             ]
 
     def delete_message(self, ctx: RequestContext, url: str, receipt_handle: str | None) -> None:
-        with self._lock:
+        with self._serving():
             queue = self._queue(ctx, url)
             queue.refresh(self.clock.now())
             self._delete(queue, receipt_handle)
@@ -301,7 +306,7 @@ class SqsBackend:
     ) -> tuple[list[str], list[BatchFailure]]:
         """Entries are (Id, ReceiptHandle)."""
         batch.validate_entry_ids([entry_id for entry_id, _ in entries])
-        with self._lock:
+        with self._serving():
             queue = self._queue(ctx, url)
             queue.refresh(self.clock.now())
             done, failed = [], []
@@ -316,7 +321,7 @@ class SqsBackend:
     def change_message_visibility(
         self, ctx: RequestContext, url: str, receipt_handle: str | None, visibility_timeout: int | None
     ) -> None:
-        with self._lock:
+        with self._serving():
             queue = self._queue(ctx, url)
             queue.refresh(self.clock.now())
             self._change_visibility(queue, receipt_handle, visibility_timeout)
@@ -326,7 +331,7 @@ class SqsBackend:
     ) -> tuple[list[str], list[BatchFailure]]:
         """Entries are (Id, ReceiptHandle, VisibilityTimeout)."""
         batch.validate_entry_ids([entry[0] for entry in entries])
-        with self._lock:
+        with self._serving():
             queue = self._queue(ctx, url)
             queue.refresh(self.clock.now())
             done, failed = [], []
@@ -344,7 +349,7 @@ class SqsBackend:
         if not tags:
             raise errors.MissingParameter("The request must contain the parameter Tags.")
         _validate_tags(tags)
-        with self._lock:
+        with self._serving():
             queue = self._queue(ctx, url)
             merged = {**queue.tags, **tags}
             if len(merged) > MAX_TAGS:
@@ -354,26 +359,26 @@ class SqsBackend:
     def untag_queue(self, ctx: RequestContext, url: str, keys: list[str]) -> None:
         if not keys:
             raise errors.MissingParameter("The request must contain the parameter TagKeys.")
-        with self._lock:
+        with self._serving():
             queue = self._queue(ctx, url)
             for key in keys:
                 queue.tags.pop(key, None)
 
     def list_queue_tags(self, ctx: RequestContext, url: str) -> dict[str, str]:
-        with self._lock:
+        with self._serving():
             return dict(self._queue(ctx, url).tags)
 
     def add_permission(
         self, ctx: RequestContext, url: str, label: str | None, accounts: list[str], actions: list[str]
     ) -> None:
-        with self._lock:
+        with self._serving():
             queue = self._queue(ctx, url)
             policy = add_permission(queue.attributes.get("Policy"), queue.arn, label, accounts, actions)
             queue.attributes["Policy"] = policy
             queue.last_modified = int(self.clock.now())
 
     def remove_permission(self, ctx: RequestContext, url: str, label: str | None) -> None:
-        with self._lock:
+        with self._serving():
             queue = self._queue(ctx, url)
             policy = remove_permission(queue.attributes.get("Policy"), label)
             if policy is None:
@@ -384,7 +389,7 @@ class SqsBackend:
     def list_dead_letter_source_queues(
         self, ctx: RequestContext, url: str, max_results: int | None = None, next_token: str | None = None
     ) -> tuple[list[str], str | None]:
-        with self._lock:
+        with self._serving():
             target = self._queue(ctx, url)
             sources = sorted(
                 queue_url(ctx.endpoint, q.region, q.account, q.name)
@@ -403,7 +408,7 @@ class SqsBackend:
             raise errors.MissingParameter("The request must contain the parameter SourceArn.")
         if max_per_second is not None:
             _check_range("MaxNumberOfMessagesPerSecond", max_per_second, 1, 500, "Must be between 1 and 500.")
-        with self._lock:
+        with self._serving():
             self._progress_move_tasks()
             source = self._queue_by_arn(source_arn, "SourceArn")
             if not any(q.redrive_target() == source.arn for q in self._queues.values()):
@@ -431,7 +436,7 @@ class SqsBackend:
     def cancel_message_move_task(self, ctx: RequestContext, task_handle: str | None) -> int:
         if not task_handle:
             raise errors.MissingParameter("The request must contain the parameter TaskHandle.")
-        with self._lock:
+        with self._serving():
             self._progress_move_tasks()
             task = self.move_tasks.by_handle(task_handle)
             if task is None or task.status != "RUNNING":
@@ -446,7 +451,7 @@ class SqsBackend:
             raise errors.MissingParameter("The request must contain the parameter SourceArn.")
         limit = 1 if max_results is None else max_results
         _check_range("MaxResults", limit, 1, 10, "Must be between 1 and 10.")
-        with self._lock:
+        with self._serving():
             self._progress_move_tasks()
             self._queue_by_arn(source_arn, "SourceArn")
             return self.move_tasks.for_source(source_arn)[:limit]
@@ -460,13 +465,28 @@ class SqsBackend:
             self.move_tasks = MoveTasks()
 
     def close(self) -> None:
-        self.reset()
+        """Stop serving: every call from now on, and every waiting long poll, gets ServiceUnavailable.
+
+        The queues stay until `reset()`: a request racing the shutdown must not hear that its queue is gone.
+        """
+        with self._lock:
+            self._closed = True
+            for condition in self._arrivals.values():
+                condition.notify_all()
         self._remove_listener()
 
     def queue_count(self) -> int:
         return len(self._queues)
 
     # -- internals ----------------------------------------------------------------------
+
+    @contextmanager
+    def _serving(self) -> Iterator[None]:
+        """The lock, for an SQS action: refused once the backend is closed."""
+        with self._lock:
+            if self._closed:
+                raise _stopping()
+            yield
 
     def _queue(self, ctx: RequestContext, url: str | None) -> Queue:
         key = parse_queue_url(url, ctx)
@@ -795,3 +815,7 @@ def _paginate(items: list[str], max_results: int | None, token: str | None, limi
     page = items[start : start + max_results]
     more = start + max_results < len(items)
     return page, base64.b64encode(str(start + max_results).encode()).decode() if more else None
+
+
+def _stopping() -> errors.ServiceUnavailable:
+    return errors.ServiceUnavailable("The emulator is shutting down; retry against a running one.")

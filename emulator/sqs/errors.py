@@ -52,3 +52,11 @@ MissingAction = _error("MissingAction")
 MalformedQueryString = _error("MalformedQueryString", status=404)
 SerializationException = _error("SerializationException")
 UnknownOperation = _error("UnknownOperationException")
+
+
+class ServiceUnavailable(SqsError):
+    """AWS's common 503 "temporary failure of the server", which SDKs retry: the emulator is stopping."""
+
+    code = "ServiceUnavailable"
+    query_code = "ServiceUnavailable"
+    status = 503

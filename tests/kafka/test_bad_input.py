@@ -13,6 +13,7 @@ from emulator.kafka import probes
 from emulator.kafka import service as kafka_service_module
 from emulator.kafka.choice import choose
 from emulator.kafka.jars import KafkaJars
+from emulator.kafka.jvm import JvmBroker
 from emulator.kafka.service import KafkaService
 from emulator.process import Emulator
 from emulator.service import ServiceStartError
@@ -26,13 +27,12 @@ def test_a_bad_backend_setting_names_the_valid_ones(setting):
     assert "--kafka" in str(caught.value)
 
 
-def test_an_unknown_backend_leaves_the_aws_endpoint_up_and_kafka_down():
-    with Emulator(Settings(aws_port=0, redis_port=-1, kafka="bogus")) as emulator:
-        health = emulator.health()
+def test_an_unknown_backend_fails_the_start_and_stops_the_aws_endpoint():
+    emulator = Emulator(Settings(aws_port=0, redis_port=-1, kafka="bogus"))
+    with pytest.raises(ServiceStartError, match="unknown Kafka backend 'bogus'"):
+        emulator.start()
 
-    assert health["aws"]["up"] is True
-    assert health["kafka"]["up"] is False
-    assert "unknown Kafka backend 'bogus'" in health["kafka"]["error"]
+    assert emulator.health()["aws"]["up"] is False
 
 
 def test_auto_without_docker_or_java_turns_kafka_off_and_says_how_to_enable_it(monkeypatch):
@@ -174,3 +174,13 @@ def test_a_broker_that_dies_shows_as_down_with_the_reason(monkeypatch):
     assert (health["up"], health["state"]) == (False, "down")
     assert "code 137" in health["error"] and "restart" in health["error"]
     service.stop()
+
+
+def test_the_jvm_broker_gets_the_configured_niceness_and_a_bad_one_is_refused():
+    service = KafkaService(Settings(kafka="jvm", kafka_port=0, kafka_nice=7))
+    broker = service._make_broker(choose("jvm"))
+    assert isinstance(broker, JvmBroker) and broker.nice == 7
+    assert Settings().kafka_nice > 0, "by default the broker must not compete with the endpoints"
+
+    with pytest.raises(ServiceStartError, match="--kafka-nice"):
+        KafkaService(Settings(kafka="jvm", kafka_port=0, kafka_nice=-5)).start()

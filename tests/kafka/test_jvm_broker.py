@@ -40,7 +40,8 @@ def test_a_broker_killed_under_the_emulator_shows_as_down(jvm_service):
 
     health = jvm_service.health()
     assert (health["up"], health["state"]) == (False, "down")
-    assert "the Kafka JVM exited" in health["error"] and "restart the emulator" in health["error"]
+    assert "the Kafka JVM was killed by signal 9 (SIGKILL)" in health["error"], health["error"]
+    assert "restart the emulator" in health["error"]
 
 
 def test_stop_ends_the_jvm_and_removes_its_files(jvm_service):

@@ -104,3 +104,19 @@ def test_a_reused_pid_is_not_killed(tmp_path):
     finally:
         bystander.kill()
         bystander.wait()
+
+
+def test_the_guard_starts_the_broker_at_a_lower_cpu_priority():
+    guard = subprocess.Popen(
+        [sys.executable, "-m", "emulator.kafka.orphan_guard", "--nice", "7", *SLEEPER],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+    )  # fmt: skip
+    assert guard.stdin is not None and guard.stdout is not None
+    broker_pid = int(guard.stdout.readline())
+    try:
+        assert os.getpriority(os.PRIO_PROCESS, broker_pid) == min(19, os.getpriority(os.PRIO_PROCESS, 0) + 7)
+    finally:
+        guard.stdin.close()
+        guard.wait(10)
+        guard.stdout.close()
+    assert wait_gone(broker_pid)
