@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from emulator.sqs import errors
+from emulator.sqs import errors, shapes
 from emulator.sqs.backend import BatchFailure, SendEntry, SendResult, SqsBackend
 from emulator.sqs.naming import RequestContext
 
@@ -17,6 +17,7 @@ ACTIONS: dict[str, Action] = {}
 
 
 def run(backend: SqsBackend, ctx: RequestContext, action: str, params: dict) -> dict:
+    shapes.check_required(action, params)
     return ACTIONS[action](backend, ctx, params)
 
 
