@@ -240,6 +240,8 @@ class SqsBackend:
         batch.validate_entry_ids([entry.id for entry in entries])
         with self._serving():
             queue = self._queue(ctx, url)
+            if queue.fifo:
+                _check_fifo_batch(queue, entries)
             sizes = [message_size(entry.body, entry.message_attributes) for entry in entries]
             batch.validate_total_size(sum(sizes))
             now = self.clock.now()
@@ -583,7 +585,9 @@ class SqsBackend:
         delay = entry.delay_seconds
         if delay is not None:
             _check_range("DelaySeconds", delay, 0, 900, "DelaySeconds must be >= 0 and <= 900")
-            if queue.fifo:
+            if queue.fifo and delay == 0:
+                delay = None  # AWS accepts 0 on a FIFO queue, and then applies the queue's own delay
+            elif queue.fifo:
                 raise errors.InvalidParameterValue(
                     f"Value {delay} for parameter DelaySeconds is invalid. Reason: The request include "
                     "parameter that is not valid for this queue type."
@@ -603,10 +607,7 @@ class SqsBackend:
                 raise errors.MissingParameter("The request must contain the parameter MessageGroupId.")
             if dedup_id is None:
                 if queue.attributes.get("ContentBasedDeduplication") != "true":
-                    raise errors.InvalidParameterValue(
-                        "The queue should either have ContentBasedDeduplication enabled or "
-                        "MessageDeduplicationId provided explicitly"
-                    )
+                    raise _no_deduplication_id()
                 dedup_id = hashlib.sha256(body.encode("utf-8")).hexdigest()
             else:
                 _check_group_or_dedup_id("MessageDeduplicationId", dedup_id)
@@ -704,10 +705,10 @@ class SqsBackend:
             return  # already deleted or expired: AWS answers success
         if message.receipt_handle != handle:
             if queue.fifo:
-                raise errors.ReceiptHandleIsInvalid(f'The receipt handle "{handle}" has expired.')
+                raise _expired_handle(handle)
             return  # a stale handle: AWS documents success without deleting
         if queue.fifo and message.state is not MessageState.INFLIGHT:
-            raise errors.ReceiptHandleIsInvalid(f'The receipt handle "{handle}" has expired.')
+            raise _expired_handle(handle)
         queue.remove(message)
         if queue.fifo:
             self._arrivals[queue].notify_all()
@@ -723,7 +724,8 @@ class SqsBackend:
                 "or is not available for visibility timeout change."
             )
         if message.state is not MessageState.INFLIGHT:
-            raise errors.MessageNotInflight("Message is not in flight.")
+            # Its visibility expired, but the handle is still its latest: AWS answers success and changes nothing.
+            return
         now = self.clock.now()
         if now + timeout > message.received_at + MAX_VISIBILITY_TIMEOUT:
             # The 12-hour ceiling counts from the receive that handed out this handle.
@@ -760,6 +762,26 @@ class SqsBackend:
                 self._arrivals[destination].notify()
                 task.moved += 1
             task.finish_if_done()
+
+
+def _check_fifo_batch(queue: Queue, entries: list[SendEntry]) -> None:
+    """A FIFO batch missing a group id, or a deduplication id the queue needs, fails as a whole, as AWS fails it."""
+    if any(entry.group_id is None for entry in entries):
+        raise errors.InvalidParameterValue("The request must contain the parameter MessageGroupId.")
+    if queue.attributes.get("ContentBasedDeduplication") != "true" and any(e.dedup_id is None for e in entries):
+        raise _no_deduplication_id()
+
+
+def _no_deduplication_id() -> errors.SqsError:
+    return errors.InvalidParameterValue(
+        "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly"
+    )
+
+
+def _expired_handle(handle: str | None) -> errors.SqsError:
+    return errors.InvalidParameterValue(
+        f"Value {handle} for parameter ReceiptHandle is invalid. Reason: The receipt handle has expired."
+    )
 
 
 def _check_range(name: str, value: int, low: int, high: int, reason: str) -> None:

@@ -58,10 +58,10 @@ def parse_queue_url(url: str | None, ctx: RequestContext) -> tuple[str, str, str
     """
     if not url:
         raise errors.MissingParameter("The request must contain the parameter QueueUrl.")
-    host = ""
+    split = None
     if "://" in url:
         split = urlsplit(url)
-        path, host = split.path, split.hostname or ""
+        path = split.path
     elif "/" not in url:
         if _NAME.match(url) or _FIFO_NAME.match(url):
             return ctx.region, ctx.account, url
@@ -72,7 +72,7 @@ def parse_queue_url(url: str | None, ctx: RequestContext) -> tuple[str, str, str
     if len(parts) == 4 and parts[0] == "queue" and _REGION.match(parts[1]) and _ACCOUNT.match(parts[2]):
         return parts[1], parts[2], parts[3]
     if len(parts) == 2 and _ACCOUNT.match(parts[0]):
-        host_region = _HOST_REGION.match(host) if host else None
+        host_region = _HOST_REGION.match(split.hostname or "") if split is not None else None
         if host_region:
             return host_region.group(1) or host_region.group(2), parts[0], parts[1]
         return ctx.region, parts[0], parts[1]
