@@ -31,7 +31,7 @@ from emulator.sqs.message import (
     validate_attributes,
     validate_body,
 )
-from emulator.sqs.move_tasks import MoveTask, MoveTasks
+from emulator.sqs.move_tasks import MoveTask, MoveTasks, decode_task_handle
 from emulator.sqs.naming import (
     RequestContext,
     parse_queue_arn,
@@ -200,6 +200,8 @@ class SqsBackend:
         with self._serving():
             queue = self._queue(ctx, url)
             given = queue_attributes.normalize(attributes or {}, fifo=queue.fifo, creating=False)
+            if given.get("KmsMasterKeyId") and "SqsManagedSseEnabled" not in given:
+                given["SqsManagedSseEnabled"] = "false"  # a KMS key replaces SQS-managed encryption, as at creation
             values = dict(queue.attributes)
             for name, value in given.items():
                 if value == "" and queue_attributes.SPECS[name].default is None:
@@ -249,7 +251,7 @@ class SqsBackend:
             failed: list[BatchFailure] = []
             for entry, size in zip(entries, sizes, strict=True):
                 try:
-                    done.append((entry.id, self._send(ctx, queue, entry, now, size)))
+                    done.append((entry.id, self._send(ctx, queue, entry, now, size, in_batch=True)))
                 except errors.SqsError as exc:
                     failed.append(_failure(entry.id, exc))
             self._arrivals[queue].notify(len(done))
@@ -414,10 +416,7 @@ class SqsBackend:
             self._progress_move_tasks()
             source = self._queue_by_arn(source_arn, "SourceArn")
             if not any(q.redrive_target() == source.arn for q in self._queues.values()):
-                raise errors.InvalidParameterValue(
-                    f"Value {source_arn} for parameter SourceArn is invalid. Reason: Source queue must be "
-                    "configured as a Dead Letter Queue."
-                )
+                raise errors.InvalidParameterValue("Source queue must be configured as a Dead Letter Queue.")
             if destination_arn:
                 destination = self._queue_by_arn(destination_arn, "DestinationArn")
                 if destination.fifo != source.fifo:
@@ -426,7 +425,7 @@ class SqsBackend:
                         "of the same type as the source."
                     )
             if self.move_tasks.running(source.arn):
-                raise errors.UnsupportedOperation(
+                raise errors.InvalidParameterValue(
                     "There is already a task running. Only one active task is allowed for a source queue "
                     "arn at a given time."
                 )
@@ -440,6 +439,10 @@ class SqsBackend:
             raise errors.MissingParameter("The request must contain the parameter TaskHandle.")
         with self._serving():
             self._progress_move_tasks()
+            decoded = decode_task_handle(task_handle)
+            if decoded is None:
+                raise errors.InvalidParameterValue("Value for parameter TaskHandle is invalid.")
+            self._queue_by_arn(decoded[1], "SourceArn")
             task = self.move_tasks.by_handle(task_handle)
             if task is None or task.status != "RUNNING":
                 raise errors.ResourceNotFoundException("Task does not exist.")
@@ -507,7 +510,7 @@ class SqsBackend:
                     f"Value {arn} for parameter {parameter} is invalid. Reason: not a queue ARN."
                 )
             raise errors.ResourceNotFoundException(
-                "The resource that you specified for the SourceArn parameter doesn't exist."
+                f"The resource that you specified for the {parameter} parameter doesn't exist."
             )
         return queue
 
@@ -534,6 +537,8 @@ class SqsBackend:
 
     def _all_attributes(self, queue: Queue) -> dict[str, str]:
         values = dict(queue.attributes)
+        if "KmsMasterKeyId" not in values:
+            values.pop("KmsDataKeyReusePeriodSeconds", None)  # AWS reports it only for KMS encryption
         if queue.fifo:
             values["FifoQueue"] = "true"
         values.update(
@@ -574,8 +579,9 @@ class SqsBackend:
                 )
 
     def _send(
-        self, ctx: RequestContext, queue: Queue, entry: SendEntry, now: float, size: int | None = None
-    ) -> SendResult:
+        self, ctx: RequestContext, queue: Queue, entry: SendEntry, now: float, size: int | None = None,
+        in_batch: bool = False,
+    ) -> SendResult:  # fmt: skip
         """Validate and enqueue one message; the caller wakes long polls."""
         body = validate_body(entry.body)
         if entry.message_attributes:
@@ -595,9 +601,11 @@ class SqsBackend:
         if size is None:
             size = message_size(body, entry.message_attributes)
         if size > queue.max_message_size:
+            # AWS words it differently for a batch entry.
+            problem = "cannot be validated" if in_batch else "are invalid"
             raise errors.InvalidParameterValue(
-                "One or more parameters are invalid. Reason: Message must be shorter than "
-                f"{queue.max_message_size} bytes."
+                f"One or more parameters {problem}. "
+                f"Reason: Message must be shorter than {queue.max_message_size} bytes."
             )
         if entry.group_id is not None:
             _check_group_or_dedup_id("MessageGroupId", entry.group_id)
@@ -751,7 +759,7 @@ class SqsBackend:
                 destination_arn = task.destination_arn or message.dead_letter_source_arn
                 destination = self._by_arn.get(destination_arn) if destination_arn else None
                 if destination is None:
-                    task.fail(f"The destination queue of message {message.id} does not exist.")
+                    task.fail(errors.QueueDoesNotExist.query_code)  # what AWS reports as the FailureReason
                     break
                 source.remove(message)
                 copy = moved_copy(message, sent_ms=int(now * 1000))

@@ -122,7 +122,7 @@ def test_rate_limited_move_task_progresses_with_the_clock(sqs, new_queue, clock)
     )["TaskHandle"]
     with pytest.raises(ClientError) as excinfo:
         sqs.start_message_move_task(SourceArn=dlq_arn)
-    assert error_code(excinfo) == "AWS.SimpleQueueService.UnsupportedOperation"
+    assert error_code(excinfo) == "InvalidParameterValue"  # AWS's answer, recorded
     clock.advance(2)
     [task] = sqs.list_message_move_tasks(SourceArn=dlq_arn)["Results"]
     assert task["Status"] == "RUNNING" and task["ApproximateNumberOfMessagesMoved"] == 3
