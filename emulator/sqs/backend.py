@@ -671,6 +671,9 @@ class SqsBackend:
         # FIFO dead-letter queues restart the retention clock; standard ones keep the enqueue time.
         copy = moved_copy(message, sent_ms=int(now * 1000) if target.fifo else None)
         copy.dead_letter_source_arn = queue.arn
+        # AWS counts on: the first receive from the dead-letter queue reports maxReceiveCount + 1.
+        copy.receive_count = message.receive_count
+        copy.first_receive_ms = message.first_receive_ms
         if isinstance(target, FifoQueue):
             copy.sequence_number = target.next_sequence_number()
         target.add(copy, 0, now)

@@ -36,7 +36,7 @@ class JsonProtocol:
             action, raw = self._decode(environ)
             params = shapes.coerce(action, raw, numbers_as_text=False, malformed=errors.SerializationException)
             region, account = caller(environ, self.settings.region, self.settings.account_id)
-            ctx = RequestContext(region, account, endpoint(environ))
+            ctx = RequestContext(region, account, endpoint(environ), environ.get("HTTP_X_AMZN_TRACE_ID"))
             output = actions.run(self.backend, ctx, action, params)
         except errors.SqsError as exc:
             return self._error(start_response, exc, request_id)

@@ -212,13 +212,16 @@ def _validate_number(name: str, raw: str) -> None:
 def filter_message_attributes(
     attributes: dict[str, MessageAttributeValue], requested: list[str]
 ) -> dict[str, MessageAttributeValue]:
-    """Select attributes by name, `All`, `.*`, or `prefix.*`, as ReceiveMessage documents."""
+    """Select attributes by name, `All`, `*`, `.*`, or `prefix.*`, as AWS answers them.
+
+    `Hel.*` takes every name starting with `Hel` (`Hello`, `Help.Me`): the `.*` is a pattern, not a period.
+    """
     if not requested or not attributes:
         return {}
-    if "All" in requested or ".*" in requested:
+    if "All" in requested or ".*" in requested or "*" in requested:
         return dict(attributes)
     chosen = {}
-    prefixes = tuple(name[:-1] for name in requested if name.endswith(".*"))
+    prefixes = tuple(name[:-2] for name in requested if name.endswith(".*"))
     for name, value in attributes.items():
         if name in requested or (prefixes and name.startswith(prefixes)):
             chosen[name] = value

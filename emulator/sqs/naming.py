@@ -23,6 +23,8 @@ class RequestContext:
     account: str
     endpoint: str
     """Scheme, host and port the client used, e.g. http://localhost:4566; queue URLs start with it."""
+    trace_header: str | None = None
+    """The request's X-Amzn-Trace-Id header: AWS gives it to the messages sent as their AWSTraceHeader."""
 
 
 def validate_queue_name(name: str | None, fifo: bool) -> str:

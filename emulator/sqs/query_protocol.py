@@ -75,7 +75,7 @@ class QueryProtocol:
             action, raw = _decode(environ)
             params = shapes.coerce(action, raw, numbers_as_text=True, malformed=errors.InvalidParameterValue)
             region, account = caller(environ, self.settings.region, self.settings.account_id)
-            ctx = RequestContext(region, account, endpoint(environ))
+            ctx = RequestContext(region, account, endpoint(environ), environ.get("HTTP_X_AMZN_TRACE_ID"))
             output = actions.run(self.backend, ctx, action, params)
         except _UnknownOperation:
             start_response("404 Not Found", [("Content-Type", XML_CONTENT_TYPE), ("x-amzn-RequestId", request_id)])
