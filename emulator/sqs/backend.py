@@ -496,7 +496,7 @@ class SqsBackend:
     def _queue(self, ctx: RequestContext, url: str | None) -> Queue:
         key = parse_queue_url(url, ctx)
         queue = self._queues.get(key)
-        if queue is None:
+        if queue is None or (ctx.region_signed and key[0] != ctx.region):
             raise errors.QueueDoesNotExist("The specified queue does not exist.")
         if self.move_tasks.active:
             self._progress_move_tasks()

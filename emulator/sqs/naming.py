@@ -25,6 +25,9 @@ class RequestContext:
     """Scheme, host and port the client used, e.g. http://localhost:4566; queue URLs start with it."""
     trace_header: str | None = None
     """The request's X-Amzn-Trace-Id header: AWS gives it to the messages sent as their AWSTraceHeader."""
+    region_signed: bool = False
+    """Whether `region` is the one the request was signed for: then a queue URL of another region is
+    not found, as in AWS, where each region's endpoint knows only its own queues."""
 
 
 def validate_queue_name(name: str | None, fifo: bool) -> str:

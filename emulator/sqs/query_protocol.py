@@ -12,7 +12,7 @@ import logging
 import re
 
 from emulator.config import Settings
-from emulator.http.identity import caller, credential_scope, endpoint
+from emulator.http.identity import credential_scope, endpoint, signed_caller
 from emulator.http.responses import request_body, status_line
 from emulator.ids import UuidSequence
 from emulator.sqs import actions, errors, query_form, query_render, shapes
@@ -74,8 +74,8 @@ class QueryProtocol:
         try:
             action, raw = _decode(environ)
             params = shapes.coerce(action, raw, numbers_as_text=True, malformed=errors.InvalidParameterValue)
-            region, account = caller(environ, self.settings.region, self.settings.account_id)
-            ctx = RequestContext(region, account, endpoint(environ), environ.get("HTTP_X_AMZN_TRACE_ID"))
+            region, account, signed = signed_caller(environ, self.settings.region, self.settings.account_id)
+            ctx = RequestContext(region, account, endpoint(environ), environ.get("HTTP_X_AMZN_TRACE_ID"), signed)
             output = actions.run(self.backend, ctx, action, params)
         except _UnknownOperation:
             start_response("404 Not Found", [("Content-Type", XML_CONTENT_TYPE), ("x-amzn-RequestId", request_id)])

@@ -191,14 +191,19 @@ def test_host_form_queue_urls_reach_the_queue(aws_endpoint_url, host_form):
     path_url = regional.create_queue(QueueName=name)["QueueUrl"]
     port = urlsplit(aws_endpoint_url).port
     host_url = f"http://{host_form.format(region=region)}:{port}/{ACCOUNT}/{name}"
-    # As a QueueUrl parameter, from a client of the default region, on both wires.
-    make_json_client(aws_endpoint_url).send_message(QueueUrl=host_url, MessageBody="json")
+    # As a QueueUrl parameter, on both wires.
+    regional.send_message(QueueUrl=host_url, MessageBody="json")
     form = {"Action": "SendMessage", "QueueUrl": host_url, "MessageBody": "query"}
-    assert parse_response("SendMessage", *raw_request(aws_endpoint_url, form))["MessageId"]
-    # As the request's own URL: its Host names the region.
+    assert parse_response("SendMessage", *raw_request(aws_endpoint_url, form, region=region))["MessageId"]
+    # As the request's own URL: its Host names the region, unsigned or signed.
     headers = {"Host": urlsplit(host_url).netloc}
+    form = {"Action": "GetQueueAttributes", "AttributeName.1": "QueueArn"}
+    answer = parse_response("GetQueueAttributes", *get(aws_endpoint_url, f"/{ACCOUNT}/{name}", form, headers=headers,
+                                                       sign=None))  # fmt: skip
+    assert answer["Attributes"]["QueueArn"] == f"arn:aws:sqs:{region}:{ACCOUNT}:{name}"
     form = {"Action": "ReceiveMessage", "MaxNumberOfMessages": "10", "VisibilityTimeout": "0"}
-    received = parse_response("ReceiveMessage", *get(aws_endpoint_url, f"/{ACCOUNT}/{name}", form, headers=headers))
+    received = parse_response("ReceiveMessage", *get(aws_endpoint_url, f"/{ACCOUNT}/{name}", form, headers=headers,
+                                                     region=region))  # fmt: skip
     assert sorted(m["Body"] for m in received["Messages"]) == ["json", "query"]
     assert regional.get_queue_attributes(QueueUrl=path_url, AttributeNames=["ApproximateNumberOfMessages"])[
         "Attributes"
