@@ -55,7 +55,6 @@ InvalidParameterValue = _error("InvalidParameterValue", code="InvalidParameterVa
 MissingParameter = _error("MissingParameter", code="MissingRequiredParameterException")
 InvalidMessageContents = _error("InvalidMessageContents")
 ReceiptHandleIsInvalid = _error("ReceiptHandleIsInvalid")
-MessageNotInflight = _error("MessageNotInflight", "AWS.SimpleQueueService.MessageNotInflight")
 PurgeQueueInProgress = _error("PurgeQueueInProgress", "AWS.SimpleQueueService.PurgeQueueInProgress", status=403)
 TooManyEntriesInBatchRequest = _error(
     "TooManyEntriesInBatchRequest", "AWS.SimpleQueueService.TooManyEntriesInBatchRequest"
@@ -64,7 +63,6 @@ EmptyBatchRequest = _error("EmptyBatchRequest", "AWS.SimpleQueueService.EmptyBat
 BatchEntryIdsNotDistinct = _error("BatchEntryIdsNotDistinct", "AWS.SimpleQueueService.BatchEntryIdsNotDistinct")
 BatchRequestTooLong = _error("BatchRequestTooLong", "AWS.SimpleQueueService.BatchRequestTooLong")
 InvalidBatchEntryId = _error("InvalidBatchEntryId", "AWS.SimpleQueueService.InvalidBatchEntryId")
-UnsupportedOperation = _error("UnsupportedOperation", "AWS.SimpleQueueService.UnsupportedOperation")
 ResourceNotFoundException = _error("ResourceNotFoundException", status=404)
 InvalidAddress = _error("InvalidAddress")
 InvalidAction = _error("InvalidAction")
