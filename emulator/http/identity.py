@@ -25,11 +25,16 @@ def credential_scope(environ: dict) -> tuple[str, str, str] | None:
 
 def caller(environ: dict, default_region: str, default_account: str) -> tuple[str, str]:
     """(region, account): a 12-digit access key id is taken as the account, as LocalStack does."""
+    return signed_caller(environ, default_region, default_account)[:2]
+
+
+def signed_caller(environ: dict, default_region: str, default_account: str) -> tuple[str, str, bool]:
+    """(region, account, whether the request is signed, so that its region is the caller's own)."""
     scope = credential_scope(environ)
     if scope is None:
-        return default_region, default_account
+        return default_region, default_account, False
     access_key, region, _service = scope
-    return region, access_key if _ACCOUNT.match(access_key) else default_account
+    return region, access_key if _ACCOUNT.match(access_key) else default_account, True
 
 
 def endpoint(environ: dict) -> str:

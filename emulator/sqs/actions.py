@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from emulator.sqs import errors
+from emulator.sqs import errors, shapes
 from emulator.sqs.backend import BatchFailure, SendEntry, SendResult, SqsBackend
 from emulator.sqs.naming import RequestContext
 
@@ -17,6 +17,7 @@ ACTIONS: dict[str, Action] = {}
 
 
 def run(backend: SqsBackend, ctx: RequestContext, action: str, params: dict) -> dict:
+    shapes.check_required(action, params)
     return ACTIONS[action](backend, ctx, params)
 
 
@@ -26,7 +27,7 @@ def _action(function: Action) -> Action:
     return function
 
 
-def _send_entry(params: dict, entry_id: str = "") -> SendEntry:
+def _send_entry(ctx: RequestContext, params: dict, entry_id: str = "") -> SendEntry:
     system = params.get("MessageSystemAttributes")
     trace = None
     if system:
@@ -43,7 +44,8 @@ def _send_entry(params: dict, entry_id: str = "") -> SendEntry:
         body=params.get("MessageBody"),
         delay_seconds=params.get("DelaySeconds"),
         message_attributes=params.get("MessageAttributes") or {},
-        trace_header=trace.string_value if trace is not None else None,
+        # An AWSTraceHeader sent as a system attribute wins over the request's X-Amzn-Trace-Id header.
+        trace_header=trace.string_value if trace is not None else ctx.trace_header,
         group_id=params.get("MessageGroupId"),
         dedup_id=params.get("MessageDeduplicationId"),
     )
@@ -123,12 +125,12 @@ def purge_queue(backend, ctx, params):
 
 @_action
 def send_message(backend, ctx, params):
-    return _send_output(backend.send_message(ctx, params.get("QueueUrl"), _send_entry(params)))
+    return _send_output(backend.send_message(ctx, params.get("QueueUrl"), _send_entry(ctx, params)))
 
 
 @_action
 def send_message_batch(backend, ctx, params):
-    entries = [_send_entry(entry) for entry in _entries(params)]
+    entries = [_send_entry(ctx, entry) for entry in _entries(params)]
     done, failed = backend.send_message_batch(ctx, params.get("QueueUrl"), entries)
     return _batch_output([_send_output(result, entry_id) for entry_id, result in done], failed)
 

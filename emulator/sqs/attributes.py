@@ -157,18 +157,38 @@ SPECS: dict[str, AttributeSpec] = {
 }
 
 
+# FIFO-only attributes that AWS refuses on a standard queue with a message of their own
+# (ContentBasedDeduplication is simply unknown there).
+_FIFO_SETTINGS = ("DeduplicationScope", "FifoThroughputLimit")
+
+
 def normalize(attributes: dict[str, str], fifo: bool, creating: bool) -> dict[str, str]:
-    """Check names and values; return them in canonical form. Empty strings mean "remove"."""
+    """Check names and values; return them in canonical form. Empty strings mean "remove".
+
+    A standard queue knows no FIFO attribute, not even `FifoQueue=false`; a FIFO queue takes
+    `FifoQueue=true` again (a no-op) but never a change of type.
+    """
     result = {}
     for name, raw in attributes.items():
         spec = SPECS.get(name)
-        if spec is None or (name == "FifoQueue" and not creating):
-            raise errors.InvalidAttributeName(f"Unknown Attribute {name}.")
-        if spec.fifo_only and not fifo:
+        if spec is None or ((spec.fifo_only or name == "FifoQueue") and not fifo):
+            if name in _FIFO_SETTINGS:
+                raise errors.InvalidAttributeName(f"You can specify the {name} only when FifoQueue is set to true.")
             raise errors.InvalidAttributeName(f"Unknown Attribute {name}.")
         if raw is None:
             raise errors.InvalidAttributeValue(f"Invalid value for the parameter {name}.")
+        if name == "FifoQueue" and not creating:
+            if str(raw).strip().lower() != "true":
+                raise errors.InvalidAttributeValue(
+                    "Invalid value for the parameter FifoQueue. Reason: Modifying queue type is not supported."
+                )
+            continue
         result[name] = spec.normalize(name, str(raw))
+    if result.get("KmsMasterKeyId") and result.get("SqsManagedSseEnabled") == "true":
+        raise errors.InvalidAttributeName(
+            "You can use one type of server-side encryption (SSE) at one time. "
+            "You can either enable KMS SSE or SQS SSE."
+        )
     return result
 
 

@@ -31,7 +31,7 @@ from emulator.sqs.message import (
     validate_attributes,
     validate_body,
 )
-from emulator.sqs.move_tasks import MoveTask, MoveTasks
+from emulator.sqs.move_tasks import MoveTask, MoveTasks, decode_task_handle
 from emulator.sqs.naming import (
     RequestContext,
     parse_queue_arn,
@@ -200,6 +200,8 @@ class SqsBackend:
         with self._serving():
             queue = self._queue(ctx, url)
             given = queue_attributes.normalize(attributes or {}, fifo=queue.fifo, creating=False)
+            if given.get("KmsMasterKeyId") and "SqsManagedSseEnabled" not in given:
+                given["SqsManagedSseEnabled"] = "false"  # a KMS key replaces SQS-managed encryption, as at creation
             values = dict(queue.attributes)
             for name, value in given.items():
                 if value == "" and queue_attributes.SPECS[name].default is None:
@@ -240,6 +242,8 @@ class SqsBackend:
         batch.validate_entry_ids([entry.id for entry in entries])
         with self._serving():
             queue = self._queue(ctx, url)
+            if queue.fifo:
+                _check_fifo_batch(queue, entries)
             sizes = [message_size(entry.body, entry.message_attributes) for entry in entries]
             batch.validate_total_size(sum(sizes))
             now = self.clock.now()
@@ -247,7 +251,7 @@ class SqsBackend:
             failed: list[BatchFailure] = []
             for entry, size in zip(entries, sizes, strict=True):
                 try:
-                    done.append((entry.id, self._send(ctx, queue, entry, now, size)))
+                    done.append((entry.id, self._send(ctx, queue, entry, now, size, in_batch=True)))
                 except errors.SqsError as exc:
                     failed.append(_failure(entry.id, exc))
             self._arrivals[queue].notify(len(done))
@@ -412,10 +416,7 @@ class SqsBackend:
             self._progress_move_tasks()
             source = self._queue_by_arn(source_arn, "SourceArn")
             if not any(q.redrive_target() == source.arn for q in self._queues.values()):
-                raise errors.InvalidParameterValue(
-                    f"Value {source_arn} for parameter SourceArn is invalid. Reason: Source queue must be "
-                    "configured as a Dead Letter Queue."
-                )
+                raise errors.InvalidParameterValue("Source queue must be configured as a Dead Letter Queue.")
             if destination_arn:
                 destination = self._queue_by_arn(destination_arn, "DestinationArn")
                 if destination.fifo != source.fifo:
@@ -424,7 +425,7 @@ class SqsBackend:
                         "of the same type as the source."
                     )
             if self.move_tasks.running(source.arn):
-                raise errors.UnsupportedOperation(
+                raise errors.InvalidParameterValue(
                     "There is already a task running. Only one active task is allowed for a source queue "
                     "arn at a given time."
                 )
@@ -438,6 +439,10 @@ class SqsBackend:
             raise errors.MissingParameter("The request must contain the parameter TaskHandle.")
         with self._serving():
             self._progress_move_tasks()
+            decoded = decode_task_handle(task_handle)
+            if decoded is None:
+                raise errors.InvalidParameterValue("Value for parameter TaskHandle is invalid.")
+            self._queue_by_arn(decoded[1], "SourceArn")
             task = self.move_tasks.by_handle(task_handle)
             if task is None or task.status != "RUNNING":
                 raise errors.ResourceNotFoundException("Task does not exist.")
@@ -491,7 +496,7 @@ class SqsBackend:
     def _queue(self, ctx: RequestContext, url: str | None) -> Queue:
         key = parse_queue_url(url, ctx)
         queue = self._queues.get(key)
-        if queue is None:
+        if queue is None or (ctx.region_signed and key[0] != ctx.region):
             raise errors.QueueDoesNotExist("The specified queue does not exist.")
         if self.move_tasks.active:
             self._progress_move_tasks()
@@ -505,7 +510,7 @@ class SqsBackend:
                     f"Value {arn} for parameter {parameter} is invalid. Reason: not a queue ARN."
                 )
             raise errors.ResourceNotFoundException(
-                "The resource that you specified for the SourceArn parameter doesn't exist."
+                f"The resource that you specified for the {parameter} parameter doesn't exist."
             )
         return queue
 
@@ -532,6 +537,8 @@ class SqsBackend:
 
     def _all_attributes(self, queue: Queue) -> dict[str, str]:
         values = dict(queue.attributes)
+        if "KmsMasterKeyId" not in values:
+            values.pop("KmsDataKeyReusePeriodSeconds", None)  # AWS reports it only for KMS encryption
         if queue.fifo:
             values["FifoQueue"] = "true"
         values.update(
@@ -572,8 +579,9 @@ class SqsBackend:
                 )
 
     def _send(
-        self, ctx: RequestContext, queue: Queue, entry: SendEntry, now: float, size: int | None = None
-    ) -> SendResult:
+        self, ctx: RequestContext, queue: Queue, entry: SendEntry, now: float, size: int | None = None,
+        in_batch: bool = False,
+    ) -> SendResult:  # fmt: skip
         """Validate and enqueue one message; the caller wakes long polls."""
         body = validate_body(entry.body)
         if entry.message_attributes:
@@ -583,7 +591,9 @@ class SqsBackend:
         delay = entry.delay_seconds
         if delay is not None:
             _check_range("DelaySeconds", delay, 0, 900, "DelaySeconds must be >= 0 and <= 900")
-            if queue.fifo:
+            if queue.fifo and delay == 0:
+                delay = None  # AWS accepts 0 on a FIFO queue, and then applies the queue's own delay
+            elif queue.fifo:
                 raise errors.InvalidParameterValue(
                     f"Value {delay} for parameter DelaySeconds is invalid. Reason: The request include "
                     "parameter that is not valid for this queue type."
@@ -591,9 +601,11 @@ class SqsBackend:
         if size is None:
             size = message_size(body, entry.message_attributes)
         if size > queue.max_message_size:
+            # AWS words it differently for a batch entry.
+            problem = "cannot be validated" if in_batch else "are invalid"
             raise errors.InvalidParameterValue(
-                "One or more parameters are invalid. Reason: Message must be shorter than "
-                f"{queue.max_message_size} bytes."
+                f"One or more parameters {problem}. "
+                f"Reason: Message must be shorter than {queue.max_message_size} bytes."
             )
         if entry.group_id is not None:
             _check_group_or_dedup_id("MessageGroupId", entry.group_id)
@@ -603,10 +615,7 @@ class SqsBackend:
                 raise errors.MissingParameter("The request must contain the parameter MessageGroupId.")
             if dedup_id is None:
                 if queue.attributes.get("ContentBasedDeduplication") != "true":
-                    raise errors.InvalidParameterValue(
-                        "The queue should either have ContentBasedDeduplication enabled or "
-                        "MessageDeduplicationId provided explicitly"
-                    )
+                    raise _no_deduplication_id()
                 dedup_id = hashlib.sha256(body.encode("utf-8")).hexdigest()
             else:
                 _check_group_or_dedup_id("MessageDeduplicationId", dedup_id)
@@ -662,6 +671,9 @@ class SqsBackend:
         # FIFO dead-letter queues restart the retention clock; standard ones keep the enqueue time.
         copy = moved_copy(message, sent_ms=int(now * 1000) if target.fifo else None)
         copy.dead_letter_source_arn = queue.arn
+        # AWS counts on: the first receive from the dead-letter queue reports maxReceiveCount + 1.
+        copy.receive_count = message.receive_count
+        copy.first_receive_ms = message.first_receive_ms
         if isinstance(target, FifoQueue):
             copy.sequence_number = target.next_sequence_number()
         target.add(copy, 0, now)
@@ -704,10 +716,10 @@ class SqsBackend:
             return  # already deleted or expired: AWS answers success
         if message.receipt_handle != handle:
             if queue.fifo:
-                raise errors.ReceiptHandleIsInvalid(f'The receipt handle "{handle}" has expired.')
+                raise _expired_handle(handle)
             return  # a stale handle: AWS documents success without deleting
         if queue.fifo and message.state is not MessageState.INFLIGHT:
-            raise errors.ReceiptHandleIsInvalid(f'The receipt handle "{handle}" has expired.')
+            raise _expired_handle(handle)
         queue.remove(message)
         if queue.fifo:
             self._arrivals[queue].notify_all()
@@ -723,7 +735,8 @@ class SqsBackend:
                 "or is not available for visibility timeout change."
             )
         if message.state is not MessageState.INFLIGHT:
-            raise errors.MessageNotInflight("Message is not in flight.")
+            # Its visibility expired, but the handle is still its latest: AWS answers success and changes nothing.
+            return
         now = self.clock.now()
         if now + timeout > message.received_at + MAX_VISIBILITY_TIMEOUT:
             # The 12-hour ceiling counts from the receive that handed out this handle.
@@ -749,7 +762,7 @@ class SqsBackend:
                 destination_arn = task.destination_arn or message.dead_letter_source_arn
                 destination = self._by_arn.get(destination_arn) if destination_arn else None
                 if destination is None:
-                    task.fail(f"The destination queue of message {message.id} does not exist.")
+                    task.fail(errors.QueueDoesNotExist.query_code)  # what AWS reports as the FailureReason
                     break
                 source.remove(message)
                 copy = moved_copy(message, sent_ms=int(now * 1000))
@@ -760,6 +773,26 @@ class SqsBackend:
                 self._arrivals[destination].notify()
                 task.moved += 1
             task.finish_if_done()
+
+
+def _check_fifo_batch(queue: Queue, entries: list[SendEntry]) -> None:
+    """A FIFO batch missing a group id, or a deduplication id the queue needs, fails as a whole, as AWS fails it."""
+    if any(entry.group_id is None for entry in entries):
+        raise errors.InvalidParameterValue("The request must contain the parameter MessageGroupId.")
+    if queue.attributes.get("ContentBasedDeduplication") != "true" and any(e.dedup_id is None for e in entries):
+        raise _no_deduplication_id()
+
+
+def _no_deduplication_id() -> errors.SqsError:
+    return errors.InvalidParameterValue(
+        "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly"
+    )
+
+
+def _expired_handle(handle: str | None) -> errors.SqsError:
+    return errors.InvalidParameterValue(
+        f"Value {handle} for parameter ReceiptHandle is invalid. Reason: The receipt handle has expired."
+    )
 
 
 def _check_range(name: str, value: int, low: int, high: int, reason: str) -> None:

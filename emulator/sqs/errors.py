@@ -17,25 +17,44 @@ class SqsError(Exception):
         super().__init__(message)
         self.message = message
 
+    @property
+    def query_message(self) -> str:
+        """The message on the Query wire, where a few errors read differently."""
+        return self.message
+
 
 class _SenderError(SqsError):
     status = 400
     sender_fault = True
 
 
-def _error(name: str, query_code: str | None = None, status: int = 400) -> type[SqsError]:
-    return type(name, (_SenderError,), {"code": name, "query_code": query_code or name, "status": status})
+def _error(name: str, query_code: str | None = None, status: int = 400, code: str | None = None) -> type[SqsError]:
+    """An error class `name`; `code` is its JSON `__type` when that differs from the class name."""
+    return type(name, (_SenderError,), {"code": code or name, "query_code": query_code or name, "status": status})
 
 
-QueueDoesNotExist = _error("QueueDoesNotExist", "AWS.SimpleQueueService.NonExistentQueue")
+class QueueDoesNotExist(_SenderError):
+    code = "QueueDoesNotExist"
+    query_code = "AWS.SimpleQueueService.NonExistentQueue"
+
+    def __init__(self, message: str = "The specified queue does not exist.") -> None:
+        super().__init__(message)
+
+    @property
+    def query_message(self) -> str:
+        # AWS's Query API names its WSDL here; the JSON API does not.
+        if self.message == "The specified queue does not exist.":
+            return "The specified queue does not exist for this wsdl version."
+        return self.message
+
+
 QueueNameExists = _error("QueueNameExists", "QueueAlreadyExists")
 InvalidAttributeName = _error("InvalidAttributeName")
 InvalidAttributeValue = _error("InvalidAttributeValue")
-InvalidParameterValue = _error("InvalidParameterValue")
-MissingParameter = _error("MissingParameter")
+InvalidParameterValue = _error("InvalidParameterValue", code="InvalidParameterValueException")
+MissingParameter = _error("MissingParameter", code="MissingRequiredParameterException")
 InvalidMessageContents = _error("InvalidMessageContents")
 ReceiptHandleIsInvalid = _error("ReceiptHandleIsInvalid")
-MessageNotInflight = _error("MessageNotInflight", "AWS.SimpleQueueService.MessageNotInflight")
 PurgeQueueInProgress = _error("PurgeQueueInProgress", "AWS.SimpleQueueService.PurgeQueueInProgress", status=403)
 TooManyEntriesInBatchRequest = _error(
     "TooManyEntriesInBatchRequest", "AWS.SimpleQueueService.TooManyEntriesInBatchRequest"
@@ -44,7 +63,6 @@ EmptyBatchRequest = _error("EmptyBatchRequest", "AWS.SimpleQueueService.EmptyBat
 BatchEntryIdsNotDistinct = _error("BatchEntryIdsNotDistinct", "AWS.SimpleQueueService.BatchEntryIdsNotDistinct")
 BatchRequestTooLong = _error("BatchRequestTooLong", "AWS.SimpleQueueService.BatchRequestTooLong")
 InvalidBatchEntryId = _error("InvalidBatchEntryId", "AWS.SimpleQueueService.InvalidBatchEntryId")
-UnsupportedOperation = _error("UnsupportedOperation", "AWS.SimpleQueueService.UnsupportedOperation")
 ResourceNotFoundException = _error("ResourceNotFoundException", status=404)
 InvalidAddress = _error("InvalidAddress")
 InvalidAction = _error("InvalidAction")

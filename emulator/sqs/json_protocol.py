@@ -7,7 +7,7 @@ import json
 import logging
 
 from emulator.config import Settings
-from emulator.http.identity import caller, endpoint
+from emulator.http.identity import endpoint, signed_caller
 from emulator.http.responses import request_body, status_line
 from emulator.ids import UuidSequence
 from emulator.sqs import actions, errors, shapes
@@ -35,8 +35,8 @@ class JsonProtocol:
         try:
             action, raw = self._decode(environ)
             params = shapes.coerce(action, raw, numbers_as_text=False, malformed=errors.SerializationException)
-            region, account = caller(environ, self.settings.region, self.settings.account_id)
-            ctx = RequestContext(region, account, endpoint(environ))
+            region, account, signed = signed_caller(environ, self.settings.region, self.settings.account_id)
+            ctx = RequestContext(region, account, endpoint(environ), environ.get("HTTP_X_AMZN_TRACE_ID"), signed)
             output = actions.run(self.backend, ctx, action, params)
         except errors.SqsError as exc:
             return self._error(start_response, exc, request_id)

@@ -12,7 +12,8 @@ from enum import IntEnum
 from emulator.sqs import errors
 
 MAX_MESSAGE_ATTRIBUTES = 10
-_ATTRIBUTE_NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,256}$")
+# Alphanumeric in Unicode's sense (AWS takes "attr.1øßä"), hyphen, underscore, period.
+_ATTRIBUTE_NAME = re.compile(r"^[\w.\-]{1,256}$")
 _DATA_TYPE = re.compile(r"^(String|Number|Binary)(\.[^\s]{1,250})?$")
 # SQS's allowed characters: #x9 | #xA | #xD | #x20-#xD7FF | #xE000-#xFFFD | #x10000-#x10FFFF.
 _INVALID_CHARS = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -185,7 +186,7 @@ def _validate_attribute_value(name: str, value: MessageAttributeValue) -> None:
         )
     if value.string_value == "":
         raise errors.InvalidParameterValue(
-            f"The message attribute '{name}' must contain non-empty message attribute value."
+            f"Message (user) attribute '{name}' must contain a non-empty value of type '{value.base_type}'."
         )
     if _INVALID_CHARS.search(value.string_value):
         raise errors.InvalidParameterValue(f"The message attribute '{name}' contains characters that are not allowed.")
@@ -211,13 +212,16 @@ def _validate_number(name: str, raw: str) -> None:
 def filter_message_attributes(
     attributes: dict[str, MessageAttributeValue], requested: list[str]
 ) -> dict[str, MessageAttributeValue]:
-    """Select attributes by name, `All`, `.*`, or `prefix.*`, as ReceiveMessage documents."""
+    """Select attributes by name, `All`, `*`, `.*`, or `prefix.*`, as AWS answers them.
+
+    `Hel.*` takes every name starting with `Hel` (`Hello`, `Help.Me`): the `.*` is a pattern, not a period.
+    """
     if not requested or not attributes:
         return {}
-    if "All" in requested or ".*" in requested:
+    if "All" in requested or ".*" in requested or "*" in requested:
         return dict(attributes)
     chosen = {}
-    prefixes = tuple(name[:-1] for name in requested if name.endswith(".*"))
+    prefixes = tuple(name[:-2] for name in requested if name.endswith(".*"))
     for name, value in attributes.items():
         if name in requested or (prefixes and name.startswith(prefixes)):
             chosen[name] = value

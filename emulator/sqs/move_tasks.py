@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import binascii
 import json
 import uuid
 from dataclasses import dataclass, field
@@ -40,6 +41,20 @@ class MoveTask:
     def finish_if_done(self) -> None:
         if self.status == "RUNNING" and self.moved >= self.to_move:
             self.status = "COMPLETED"
+
+
+def decode_task_handle(handle: str) -> tuple[str, str] | None:
+    """(task id, source ARN) of a task handle (base64 of `{"taskId", "sourceArn"}`), or None if it is not one."""
+    try:
+        document = json.loads(base64.b64decode(handle, validate=True))
+    except (ValueError, binascii.Error):
+        return None
+    if not isinstance(document, dict):
+        return None
+    task_id, source_arn = document.get("taskId"), document.get("sourceArn")
+    if not isinstance(task_id, str) or not isinstance(source_arn, str):
+        return None
+    return task_id, source_arn
 
 
 class MoveTasks:

@@ -12,6 +12,9 @@ _NAME = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 _FIFO_NAME = re.compile(r"^[A-Za-z0-9_-]{1,75}\.fifo$")
 _ACCOUNT = re.compile(r"^\d{12}$")
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
+# The region in a queue URL's host: AWS's `sqs.<region>.amazonaws.com` and the legacy
+# `<region>.queue.amazonaws.com`, and the same forms under localhost or localstack.cloud.
+_HOST_REGION = re.compile(r"^(?:sqs\.([a-z]{2}(?:-[a-z]+)+-\d+)\.|([a-z]{2}(?:-[a-z]+)+-\d+)\.queue\.)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +23,11 @@ class RequestContext:
     account: str
     endpoint: str
     """Scheme, host and port the client used, e.g. http://localhost:4566; queue URLs start with it."""
+    trace_header: str | None = None
+    """The request's X-Amzn-Trace-Id header: AWS gives it to the messages sent as their AWSTraceHeader."""
+    region_signed: bool = False
+    """Whether `region` is the one the request was signed for: then a queue URL of another region is
+    not found, as in AWS, where each region's endpoint knows only its own queues."""
 
 
 def validate_queue_name(name: str | None, fifo: bool) -> str:
@@ -49,16 +57,29 @@ def queue_url(endpoint: str, region: str, account: str, name: str) -> str:
 def parse_queue_url(url: str | None, ctx: RequestContext) -> tuple[str, str, str]:
     """(region, account, name) of a queue URL; the host part is ignored, as clients vary it.
 
-    Accepts this emulator's `/queue/<region>/<account>/<name>` and AWS's `/<account>/<name>`
-    (whose region is the request's).
+    Accepts this emulator's `/queue/<region>/<account>/<name>`, AWS's `/<account>/<name>` (whose
+    region is the host's, as in `sqs.<region>.localhost`, else the request's), and a queue name
+    alone, which AWS takes as the caller's queue of that name.
     """
     if not url:
         raise errors.MissingParameter("The request must contain the parameter QueueUrl.")
-    path = urlsplit(url).path if "://" in url else url
+    split = None
+    if "://" in url:
+        split = urlsplit(url)
+        path = split.path
+    elif "/" not in url:
+        if _NAME.match(url) or _FIFO_NAME.match(url):
+            return ctx.region, ctx.account, url
+        raise errors.InvalidAddress(f"The address {url} is not valid for this endpoint.")
+    else:
+        path = url
     parts = [part for part in path.split("/") if part]
     if len(parts) == 4 and parts[0] == "queue" and _REGION.match(parts[1]) and _ACCOUNT.match(parts[2]):
         return parts[1], parts[2], parts[3]
     if len(parts) == 2 and _ACCOUNT.match(parts[0]):
+        host_region = _HOST_REGION.match(split.hostname or "") if split is not None else None
+        if host_region:
+            return host_region.group(1) or host_region.group(2), parts[0], parts[1]
         return ctx.region, parts[0], parts[1]
     raise errors.InvalidAddress(f"The address {url} is not valid for this endpoint.")
 

@@ -35,7 +35,7 @@ def add_permission(
                 f"Value SQS:{action} for parameter ActionName is invalid. Reason: Only the queue owner is "
                 "allowed to invoke this action."
             )
-    document = _load(policy) or {"Version": "2012-10-17", "Id": f"{queue_arn}/SQSDefaultPolicy", "Statement": []}
+    document = _load(policy) or {"Version": "2008-10-17", "Id": f"{queue_arn}/SQSDefaultPolicy", "Statement": []}
     if any(statement.get("Sid") == label for statement in document["Statement"]):
         raise errors.InvalidParameterValue(f"Value {label} for parameter Label is invalid. Reason: Already exists.")
     principals = [f"arn:aws:iam::{account}:root" for account in accounts]
@@ -60,9 +60,7 @@ def remove_permission(policy: str | None, label: str | None) -> str | None:
     statements = document.get("Statement", []) if document else []
     kept = [statement for statement in statements if statement.get("Sid") != label]
     if len(kept) == len(statements):
-        raise errors.InvalidParameterValue(
-            f"Value {label} for parameter Label is invalid. Reason: can't find label on existing policy."
-        )
+        raise errors.InvalidParameterValue(f"Value {label} for parameter Label is invalid. Reason: can't find label.")
     if not kept:
         return None
     document["Statement"] = kept

@@ -10,7 +10,7 @@ import re
 from urllib.parse import parse_qsl
 
 from emulator.sqs import errors, shapes
-from emulator.sqs.query_names import LIST_ITEMS, MAP_ENTRIES
+from emulator.sqs.query_names import LIST_ITEMS, MAP_ENTRIES, MAP_ENTRY_ALIASES
 
 _INDEX = re.compile(r"[1-9][0-9]{0,8}")
 
@@ -67,6 +67,8 @@ def _structure(action: str, shape: dict, node: Tree, path: str) -> dict:
                 raw[member] = [item for _, item in items]
         elif kind in (shapes.STRING_MAP, shapes.ATTRIBUTE_MAP):
             name, key_name, value_name = MAP_ENTRIES[member]
+            if name not in node and MAP_ENTRY_ALIASES.get(member) in node:
+                name = MAP_ENTRY_ALIASES[member]
             items = _items(node.get(name), path + name)
             if items is not None:
                 raw[member] = _map(items, f"{path}{name}", key_name, value_name)

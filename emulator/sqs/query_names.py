@@ -30,3 +30,5 @@ MAP_ENTRIES = {
     "MessageAttributes": ("MessageAttribute", "Name", "Value"),
     "MessageSystemAttributes": ("MessageSystemAttribute", "Name", "Value"),
 }
+# Other entry names a map is accepted under: older AWS SDKs for Java send TagQueue's tags as `Tags.N.Key`.
+MAP_ENTRY_ALIASES = {"Tags": "Tags"}

@@ -2,6 +2,8 @@
 
 Requests come as a form body (POST) or a query string (GET, also presigned), sent to `/` or
 to a queue URL, whose path then stands for a missing `QueueUrl` (as AWS SDK for Java v1 sends).
+`Version` may be left out, as AWS allows; a GET naming no `Action` gets AWS's bare
+`<UnknownOperationException/>` document.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import logging
 import re
 
 from emulator.config import Settings
-from emulator.http.identity import caller, credential_scope, endpoint
+from emulator.http.identity import credential_scope, endpoint, signed_caller
 from emulator.http.responses import request_body, status_line
 from emulator.ids import UuidSequence
 from emulator.sqs import actions, errors, query_form, query_render, shapes
@@ -27,6 +29,10 @@ _FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 _ANY_REGION = RequestContext("", "", "")
 _ACTION_TEXT = re.compile(r"(?:^|&)Action=")
 _ACTION_BYTES = re.compile(rb"(?:^|&)Action=")
+# Actions that address no queue, which AWS refuses when they are sent to a queue URL.
+_NOT_FOR_QUEUE_URLS = frozenset({"CreateQueue", "ListQueues"})
+# What AWS answers a GET that names no action, whatever the Accept header asks for.
+_UNKNOWN_OPERATION_DOCUMENT = b"<UnknownOperationException/>"
 
 REQUEST_IDS = UuidSequence()
 
@@ -35,8 +41,9 @@ def is_query_request(environ: dict) -> bool:
     """Whether a request that is neither JSON nor admin API is an SQS Query request.
 
     It is one if it goes to `/` or to a queue URL and names an `Action`, is signed for SQS, or
-    posts a form to a queue URL; without a valid Action it then gets MissingAction or
-    InvalidAction rather than moto's S3 handler. It is never one if signed for another service.
+    posts a form to a queue URL, or is an unsigned GET to `/`; without a valid Action it then gets
+    MissingAction, InvalidAction or UnknownOperationException rather than moto's S3 handler. It is
+    never one if signed for another service.
     """
     path = environ["PATH_INFO"]
     queue_path = path != "/"
@@ -47,7 +54,13 @@ def is_query_request(environ: dict) -> bool:
         return False
     if scope is not None or _has_action(environ):
         return True
-    return queue_path and _is_form_post(environ)
+    if queue_path:
+        return _is_form_post(environ)
+    return environ["REQUEST_METHOD"] == "GET"
+
+
+class _UnknownOperation(Exception):
+    """A GET with no Action: not an SQS error document but a bare one of its own."""
 
 
 class QueryProtocol:
@@ -61,9 +74,12 @@ class QueryProtocol:
         try:
             action, raw = _decode(environ)
             params = shapes.coerce(action, raw, numbers_as_text=True, malformed=errors.InvalidParameterValue)
-            region, account = caller(environ, self.settings.region, self.settings.account_id)
-            ctx = RequestContext(region, account, endpoint(environ))
+            region, account, signed = signed_caller(environ, self.settings.region, self.settings.account_id)
+            ctx = RequestContext(region, account, endpoint(environ), environ.get("HTTP_X_AMZN_TRACE_ID"), signed)
             output = actions.run(self.backend, ctx, action, params)
+        except _UnknownOperation:
+            start_response("404 Not Found", [("Content-Type", XML_CONTENT_TYPE), ("x-amzn-RequestId", request_id)])
+            return [_UNKNOWN_OPERATION_DOCUMENT]
         except errors.SqsError as exc:
             return _error(start_response, exc, request_id, as_json)
         except Exception:
@@ -82,17 +98,18 @@ def _decode(environ: dict) -> tuple[str, dict]:
     form = query_form.parse(_form_text(environ))
     action = form.get("Action")
     if not action:
+        if environ["REQUEST_METHOD"] == "GET" and "Action" not in form:
+            raise _UnknownOperation
         raise errors.MissingAction("The request must contain the parameter Action.")
-    if action not in shapes.INPUTS:
+    path = environ["PATH_INFO"]
+    if action not in shapes.INPUTS or (path != "/" and action in _NOT_FOR_QUEUE_URLS):
         raise errors.InvalidAction(f"The action {action} is not valid for this endpoint.")
     version = form.get("Version")
-    if version != VERSION:
+    if version and version != VERSION:
         raise errors.InvalidAction(
-            f"Could not find operation {action} for version {version or 'NO_VERSION_SPECIFIED'}; "
-            f"this endpoint serves SQS API version {VERSION}."
+            f"Could not find operation {action} for version {version}; this endpoint serves SQS API version {VERSION}."
         )
     raw = query_form.unflatten(action, form)
-    path = environ["PATH_INFO"]
     if path != "/" and "QueueUrl" in shapes.INPUTS[action] and "QueueUrl" not in raw:
         raw["QueueUrl"] = endpoint(environ) + path
     return action, raw

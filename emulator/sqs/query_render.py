@@ -75,22 +75,38 @@ def xml_response(action: str, output: dict, request_id: str) -> bytes:
 def xml_error(exc: SqsError, request_id: str) -> bytes:
     return (
         f'{_PROLOG}<ErrorResponse xmlns="{NAMESPACE}"><Error><Type>{_fault(exc)}</Type>'
-        f"<Code>{escape(exc.query_code)}</Code><Message>{escape(exc.message)}</Message><Detail/></Error>"
+        f"<Code>{escape(exc.query_code)}</Code><Message>{escape(exc.query_message)}</Message><Detail/></Error>"
         f"<RequestId>{request_id}</RequestId></ErrorResponse>"
     ).encode()
 
 
 def json_response(action: str, output: dict, request_id: str) -> bytes:
-    """`{"<Action>Response": {"<Action>Result": {…}, "ResponseMetadata": {…}}}`; absent members are null."""
+    """`{"<Action>Response": {"<Action>Result": {…}, "ResponseMetadata": {…}}}`; absent members are null.
+
+    Maps are lists of entries, as in the XML: `"Attributes": [{"Name": …, "Value": …}]`.
+    """
     response: dict = {}
     if action in RESULT_MEMBERS:
-        response[f"{action}Result"] = {member: output.get(member) for member in RESULT_MEMBERS[action]}
+        response[f"{action}Result"] = {
+            member: _json_value(member, output.get(member)) for member in RESULT_MEMBERS[action]
+        }
     response["ResponseMetadata"] = {"RequestId": request_id}
     return json.dumps({f"{action}Response": response}, default=encode_json_value, ensure_ascii=False).encode("utf-8")
 
 
+def _json_value(name: str, value):
+    if isinstance(value, dict):
+        if name in MAP_ENTRIES:
+            _, key_name, value_name = MAP_ENTRIES[name]
+            return [{key_name: key, value_name: _json_value("", item)} for key, item in value.items()]
+        return {member: _json_value(member, item) for member, item in value.items()}
+    if isinstance(value, list):
+        return [_json_value("", item) for item in value]
+    return value
+
+
 def json_error(exc: SqsError, request_id: str) -> bytes:
-    error = {"Type": _fault(exc), "Code": exc.query_code, "Message": exc.message, "Detail": None}
+    error = {"Type": _fault(exc), "Code": exc.query_code, "Message": exc.query_message, "Detail": None}
     return json.dumps({"Error": error, "RequestId": request_id}, ensure_ascii=False).encode("utf-8")
 
 

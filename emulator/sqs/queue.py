@@ -219,35 +219,49 @@ class StandardQueue(Queue):
 
 
 class MessageGroup:
-    __slots__ = ("id", "messages", "in_flight", "queued")
+    __slots__ = ("id", "messages", "queued")
 
     def __init__(self, group_id: str) -> None:
         self.id = group_id
         self.messages: deque[Message] = deque()
-        self.in_flight = 0
         self.queued = False
+
+    def head(self) -> Message | None:
+        """The oldest message still in the group."""
+        for message in self.messages:
+            if message.state is not GONE:
+                return message
+        return None
 
 
 class FifoQueue(Queue):
-    """Strict order per message group; a group with a message in flight serves no other."""
+    """Strict order per message group, as AWS keeps it: a group serves its leading run of
+    visible messages, so a message in flight at its head holds back all the group, and one
+    made visible again (expired, or ChangeMessageVisibility to 0) is served first, even while
+    messages after it are still in flight.
+    """
 
     fifo = True
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, name: str, region: str, account: str, attributes: dict[str, str], now: float) -> None:
         self.groups: dict[str, MessageGroup] = {}
         self._ready_groups: deque[MessageGroup] = deque()
-        self._sequence = itertools.count(1)
+        # AWS-style numbers: 20 digits, increasing, starting from the queue's creation time.
+        self._sequence = itertools.count(10**19 + (int(now * 1000) << 20) + 1)
         self.sent_deduplication_ids: ExpiringMemory = ExpiringMemory()
         self.receive_attempts: ExpiringMemory = ExpiringMemory()
-        super().__init__(*args, **kwargs)
+        # AWS keeps deduplicating with the scope the queue was created with, whatever
+        # SetQueueAttributes later says (its attribute changes; the behaviour does not).
+        self.deduplication_by_group = attributes.get("DeduplicationScope") == "messageGroup"
+        super().__init__(name, region, account, attributes, now)
 
     def deduplication_key(self, group_id: str, deduplication_id: str) -> tuple:
-        if self.attributes.get("DeduplicationScope") == "messageGroup":
+        if self.deduplication_by_group:
             return (group_id, deduplication_id)
         return (deduplication_id,)
 
     def next_sequence_number(self) -> str:
-        return f"{next(self._sequence):020d}"
+        return str(next(self._sequence))
 
     def add(self, message: Message, delay: int, now: float) -> None:
         group = self.groups.get(message.group_id)
@@ -258,35 +272,30 @@ class FifoQueue(Queue):
 
     def take(self, limit: int, dead_letter: DeadLetterHook) -> list[Message]:
         taken: list[Message] = []
+        served: set[str] = set()  # groups taken from here: their messages are not in flight until start_flight
         ready = self._ready_groups
         while ready and len(taken) < limit:
             group = ready.popleft()
             group.queued = False
-            if group.in_flight or self.groups.get(group.id) is not group:
+            if group.id in served or self.groups.get(group.id) is not group:
                 continue
+            served.add(group.id)
             for message in list(group.messages):
                 if len(taken) >= limit:
                     break
                 if message.state is GONE:
                     continue
                 if message.state is not VISIBLE:
-                    break  # a delayed head holds back the rest of its group
+                    break  # a delayed or in-flight message holds back the rest of its group
                 if dead_letter(message):
                     continue
                 taken.append(message)
-                group.in_flight += 1  # locks the group before start_flight runs
         return taken
 
-    def start_flight(self, message: Message, visibility_timeout: int, now: float, receipt_handle: str) -> None:
-        # take() already counted this message into its group's in_flight.
-        group = self.groups[message.group_id]
-        group.in_flight -= 1
-        super().start_flight(message, visibility_timeout, now, receipt_handle)
-
-    def _set_state(self, message: Message, state: MessageState) -> None:
-        if state is INFLIGHT and message.state is not INFLIGHT:
-            self.groups[message.group_id].in_flight += 1
-        super()._set_state(message, state)
+    def purge(self) -> None:
+        super().purge()
+        # A purge forgets the deduplication ids too: the same id may be sent again at once.
+        self.sent_deduplication_ids.clear()
 
     def _on_visible(self, message: Message) -> None:
         self._offer(self.groups[message.group_id])
@@ -294,7 +303,6 @@ class FifoQueue(Queue):
     def _on_flight_ended(self, message: Message) -> None:
         group = self.groups.get(message.group_id)
         if group is not None:
-            group.in_flight -= 1
             self._offer(group)
 
     def _on_removed(self, message: Message, previous: MessageState) -> None:
@@ -304,16 +312,16 @@ class FifoQueue(Queue):
             return
         while group.messages and group.messages[0].state is GONE:
             group.messages.popleft()
-        if not group.messages and not group.in_flight:
+        if not group.messages:
             del self.groups[group.id]
         else:
             self._offer(group)
 
     def _offer(self, group: MessageGroup) -> None:
-        """Queue the group for receiving if it can serve a message now."""
-        if group.queued or group.in_flight:
+        """Queue the group for receiving if its head can be served now."""
+        if group.queued:
             return
-        head = next((m for m in group.messages if m.state is not GONE), None)
+        head = group.head()
         if head is not None and head.state is VISIBLE:
             group.queued = True
             self._ready_groups.append(group)

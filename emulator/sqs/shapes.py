@@ -62,6 +62,44 @@ INPUTS: dict[str, dict[str, Any]] = {
     "UntagQueue": {"QueueUrl": STRING, "TagKeys": STRING_LIST},
 }
 
+# Members AWS's API model requires, in its order: a request without one gets MissingParameter.
+# A batch's Entries are left to the batch rules (EmptyBatchRequest), as AWS answers.
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "AddPermission": ("QueueUrl", "Label", "AWSAccountIds", "Actions"),
+    "CancelMessageMoveTask": ("TaskHandle",),
+    "ChangeMessageVisibility": ("QueueUrl", "ReceiptHandle", "VisibilityTimeout"),
+    "CreateQueue": ("QueueName",),
+    "DeleteMessage": ("QueueUrl", "ReceiptHandle"),
+    "GetQueueUrl": ("QueueName",),
+    "ListMessageMoveTasks": ("SourceArn",),
+    "RemovePermission": ("QueueUrl", "Label"),
+    "SendMessage": ("QueueUrl", "MessageBody"),
+    "SetQueueAttributes": ("QueueUrl", "Attributes"),
+    "StartMessageMoveTask": ("SourceArn",),
+    "TagQueue": ("QueueUrl", "Tags"),
+    "UntagQueue": ("QueueUrl", "TagKeys"),
+    **{
+        action: ("QueueUrl",)
+        for action in (
+            "ChangeMessageVisibilityBatch",
+            "DeleteMessageBatch",
+            "DeleteQueue",
+            "GetQueueAttributes",
+            "ListDeadLetterSourceQueues",
+            "ListQueueTags",
+            "PurgeQueue",
+            "ReceiveMessage",
+            "SendMessageBatch",
+        )
+    },  # fmt: skip
+}
+
+
+def check_required(action: str, params: dict) -> None:
+    for member in REQUIRED.get(action, ()):
+        if member not in params:
+            raise errors.MissingParameter(f"The request must contain the parameter {member}.")
+
 
 def coerce(action: str, raw: dict, numbers_as_text: bool, malformed: type[errors.SqsError]) -> dict:
     """Typed parameters of `action`; unknown members are ignored, as AWS ignores them.

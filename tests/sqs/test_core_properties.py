@@ -36,12 +36,17 @@ class QueueModel(RuleBasedStateMachine):
         flight = self.in_flight.get(message_id)
         return message_id not in self.deleted and (flight is None or flight[0] <= self.clock.now())
 
-    def _group_locked(self, group: str) -> bool:
-        now = self.clock.now()
-        return any(
-            g == group and mid in self.in_flight and self.in_flight[mid][0] > now and mid not in self.deleted
-            for mid, g in self.sent
-        )
+    def _fifo_available(self) -> list[str]:
+        """Each group's leading run of visible messages: a message in flight holds back those after it."""
+        available, blocked = [], set()
+        for mid, group in self.sent:
+            if mid in self.deleted or group in blocked:
+                continue
+            if self._visible(mid):
+                available.append(mid)
+            else:
+                blocked.add(group)
+        return available
 
     @rule(group=GROUPS)
     def send(self, group: str) -> None:
@@ -58,7 +63,7 @@ class QueueModel(RuleBasedStateMachine):
         now = self.clock.now()
         available = [mid for mid, _ in self.sent if self._visible(mid)]
         if self.fifo:
-            available = [mid for mid, g in self.sent if self._visible(mid) and not self._group_locked(g)]
+            available = self._fifo_available()
         received = self.backend.receive_message(CTX, self.url, max_number=limit, visibility_timeout=timeout)
         ids = [m.message_id for m in received]
         assert len(ids) == len(set(ids)) <= limit

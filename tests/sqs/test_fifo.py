@@ -131,7 +131,13 @@ def test_expired_receipt_handle_cannot_delete(sqs, new_queue, clock):
     clock.advance(10)
     with pytest.raises(ClientError) as excinfo:
         sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-    assert error_code(excinfo) == "ReceiptHandleIsInvalid"
+    # AWS's answer, recorded: InvalidParameterValue, naming the handle.
+    assert error_code(excinfo) == "InvalidParameterValue"
+    assert excinfo.value.response["Error"]["Message"] == (
+        f"Value {message['ReceiptHandle']} for parameter ReceiptHandle is invalid. "
+        "Reason: The receipt handle has expired."
+    )
+    assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
     assert counts(sqs, url) == (1, 0, 0)
 
 
@@ -152,12 +158,15 @@ def test_invalid_group_ids(sqs, new_queue, group):
     assert error_code(excinfo) in ("InvalidParameterValue", "MissingParameter")
 
 
-def test_group_stays_locked_while_any_of_its_messages_is_in_flight(sqs, new_queue):
+def test_head_made_visible_is_served_while_later_messages_are_in_flight(sqs, new_queue):
+    """As AWS answers: the group serves its leading visible messages, up to the first one in flight."""
     url = new_queue(fifo=True)
     send(sqs, url, "m1")
     send(sqs, url, "m2")
-    first, second = receive(sqs, url, MaxNumberOfMessages=10)
+    send(sqs, url, "m3")
+    first, second = receive(sqs, url, MaxNumberOfMessages=2)
     sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=first["ReceiptHandle"], VisibilityTimeout=0)
+    assert [m["Body"] for m in receive(sqs, url, MaxNumberOfMessages=10)] == ["m1"]
+    sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=second["ReceiptHandle"], VisibilityTimeout=0)
+    # m1 is in flight again: m2, visible behind it, waits.
     assert receive(sqs, url, MaxNumberOfMessages=10) == []
-    sqs.delete_message(QueueUrl=url, ReceiptHandle=second["ReceiptHandle"])
-    assert [m["Body"] for m in receive(sqs, url)] == ["m1"]

@@ -50,7 +50,8 @@ def test_message_attributes_and_digest(sqs, new_queue):
     assert message["MD5OfMessageAttributes"] == sent["MD5OfMessageAttributes"]
     sqs.send_message(QueueUrl=url, MessageBody="body", MessageAttributes=attributes)
     [filtered] = receive(sqs, url, MessageAttributeNames=["City", "Pop.*"])
-    assert set(filtered["MessageAttributes"]) == {"City"}
+    # AWS takes `Pop.*` as the prefix `Pop`, as recorded (`Hel.*` returns `Hello` and `Help.Me`).
+    assert set(filtered["MessageAttributes"]) == {"City", "Population"}
 
 
 def test_documented_attribute_digest(sqs, new_queue):
@@ -179,14 +180,16 @@ def test_change_visibility_has_a_twelve_hour_ceiling(sqs, new_queue, clock):
     sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=43100)
 
 
-def test_change_visibility_of_a_visible_message(sqs, new_queue, clock):
-    url = new_queue()
-    sqs.send_message(QueueUrl=url, MessageBody="x")
+@pytest.mark.parametrize("fifo", [False, True])
+def test_change_visibility_after_it_expired(sqs, new_queue, clock, fifo):
+    """AWS answers success to the latest receipt handle of a message whose visibility expired, and
+    changes nothing: the message stays visible."""
+    url = new_queue(fifo=fifo, ContentBasedDeduplication="true") if fifo else new_queue()
+    sqs.send_message(QueueUrl=url, MessageBody="x", **({"MessageGroupId": "g"} if fifo else {}))
     [message] = receive(sqs, url, VisibilityTimeout=1)
     clock.advance(1)
-    with pytest.raises(ClientError) as excinfo:
-        sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=10)
-    assert error_code(excinfo) == "AWS.SimpleQueueService.MessageNotInflight"
+    sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=10)
+    assert [m["Body"] for m in receive(sqs, url)] == ["x"]
 
 
 @pytest.mark.parametrize("handle", ["garbage", "", "YWJj"])

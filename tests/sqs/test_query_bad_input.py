@@ -65,9 +65,8 @@ def test_unknown_action(aws_endpoint_url, queue_path, action):
     assert action in message
 
 
-@pytest.mark.parametrize("version", [{"Version": "2011-01-01"}, {"Version": ""}, {}])
-def test_wrong_or_missing_version(aws_endpoint_url, queue_path, version):
-    form = {"Action": "SendMessage", "MessageBody": "not sent", **version}
+def test_wrong_version(aws_endpoint_url, queue_path):
+    form = {"Action": "SendMessage", "MessageBody": "not sent", "Version": "2011-01-01"}
     status, _, code, message = send(aws_endpoint_url, form, queue_path)
     assert (status, code) == (400, "InvalidAction")
     assert "2012-11-05" in message

@@ -9,6 +9,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.sqs.conftest import make_json_client
+from tests.sqs.query_client import QueryClient
 
 
 def error_code(excinfo) -> str:
@@ -187,9 +188,12 @@ def test_regions_and_accounts_are_separate(aws_endpoint_url):
     assert len({east_url, west_url, other_url}) == 3
     assert "/eu-west-1/" in west_url and "/123456789012/" in other_url
     east.send_message(QueueUrl=east_url, MessageBody="east")
-    # A queue URL reaches its queue whatever region the client is set to.
-    assert west.receive_message(QueueUrl=east_url)["Messages"][0]["Body"] == "east"
+    # As in AWS, a client of another region does not find the queue behind a URL of this one.
+    with pytest.raises(ClientError) as excinfo:
+        west.receive_message(QueueUrl=east_url)
+    assert error_code(excinfo) == "AWS.SimpleQueueService.NonExistentQueue"
     assert "Messages" not in west.receive_message(QueueUrl=west_url)
+    assert east.receive_message(QueueUrl=east_url)["Messages"][0]["Body"] == "east"
     other_arn = other_account.get_queue_attributes(QueueUrl=other_url, AttributeNames=["QueueArn"])
     assert other_arn["Attributes"]["QueueArn"] == f"arn:aws:sqs:us-east-1:123456789012:{name}"
     assert east.get_queue_url(QueueName=name, QueueOwnerAWSAccountId="123456789012")["QueueUrl"] == other_url
@@ -240,3 +244,29 @@ def test_purge(sqs, new_queue, clock):
     assert error_code(excinfo) == "AWS.SimpleQueueService.PurgeQueueInProgress"
     clock.advance(60)
     sqs.purge_queue(QueueUrl=url)
+
+
+@pytest.mark.parametrize("wire", ["json", "query"])
+def test_same_name_in_two_regions_and_urls_across_regions(aws_endpoint_url, wire):
+    """Each region has its own queue of a name; a URL of one region used by a client of another is
+    not found there, as AWS answers (`AWS.SimpleQueueService.NonExistentQueue`)."""
+    name = f"q-{uuid.uuid4().hex[:8]}"
+    if wire == "json":
+        west, north = make_json_client(aws_endpoint_url, "us-west-1"), make_json_client(aws_endpoint_url, "eu-north-1")
+    else:
+        west, north = QueryClient(aws_endpoint_url, "us-west-1"), QueryClient(aws_endpoint_url, "eu-north-1")
+    west_url = west.create_queue(QueueName=name)["QueueUrl"]
+    north_url = north.create_queue(QueueName=name)["QueueUrl"]
+    assert west_url != north_url
+    assert west.get_queue_url(QueueName=name)["QueueUrl"] == west_url
+    assert north.get_queue_url(QueueName=name)["QueueUrl"] == north_url
+    west.send_message(QueueUrl=west_url, MessageBody="foobar")
+    assert "Messages" not in north.receive_message(QueueUrl=north_url, VisibilityTimeout=0)
+    with pytest.raises(ClientError) as excinfo:
+        north.receive_message(QueueUrl=west_url)
+    assert error_code(excinfo) == "AWS.SimpleQueueService.NonExistentQueue"
+    assert west.receive_message(QueueUrl=west_url, VisibilityTimeout=0)["Messages"][0]["Body"] == "foobar"
+    assert west_url in west.list_queues(QueueNamePrefix=name).get("QueueUrls", [])
+    assert west_url not in north.list_queues(QueueNamePrefix=name).get("QueueUrls", [])
+    west.delete_queue(QueueUrl=west_url)
+    north.delete_queue(QueueUrl=north_url)
