@@ -1,5 +1,2 @@
-"""The contract suite's plugin part (options, seed, summary table) and what every family shares."""
-
-from __future__ import annotations
-
-from .plugin import contract, pytest_addoption, pytest_configure, pytest_runtest_makereport  # noqa: F401
+"""The contract suite's options, seed and summary table come from the `cloudtwin-contract` pytest plugin
+(contract_tests.plugin, an entry point), so they work with `pytest --pyargs contract_tests` too."""
