@@ -85,6 +85,7 @@ class KafkaSide:
                 "group.id": group or unique("group"),
                 "enable.auto.commit": False,
                 "auto.offset.reset": "earliest",
+                "enable.partition.eof": True,
                 **config,
             }
         )

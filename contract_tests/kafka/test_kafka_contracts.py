@@ -35,7 +35,7 @@ def produce(producer, topic: str, records: list[tuple[str | None, str]]) -> list
 
 def read(consumer, topic: str, partitions: int, start: dict[int, int] | None = None) -> dict[int, list[tuple]]:
     """Everything readable per partition, as (offset, key, value), from `start` (default: the group's position)."""
-    from confluent_kafka import OFFSET_BEGINNING, OFFSET_STORED, TopicPartition
+    from confluent_kafka import OFFSET_BEGINNING, OFFSET_STORED, KafkaError, TopicPartition
 
     assignment = []
     for partition in range(partitions):
@@ -44,13 +44,18 @@ def read(consumer, topic: str, partitions: int, start: dict[int, int] | None = N
     consumer.assign(assignment)
     ends = {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1] for p in range(partitions)}
     got: dict[int, list[tuple]] = defaultdict(list)
+    at_end: set[int] = set()  # partitions that reported end-of-partition (read_committed stops short of ends)
     deadline = time.monotonic() + READ_SECONDS
     while time.monotonic() < deadline:
         positions = {tp.partition: tp.offset for tp in consumer.position(assignment)}
-        if all(positions[p] >= ends[p] for p in range(partitions)):
+        if all(p in at_end or positions[p] >= ends[p] for p in range(partitions)):
             break
         message = consumer.poll(0.2)
-        if message is None or message.error():
+        if message is None:
+            continue
+        if message.error():
+            if message.error().code() == KafkaError._PARTITION_EOF:
+                at_end.add(message.partition())
             continue
         key = message.key().decode() if message.key() else None
         got[message.partition()].append((message.offset(), key, message.value().decode()))
