@@ -47,7 +47,7 @@ class Target:
 
     name: str  # the test id part, e.g. "cloudtwin-json"
     description: str  # where it is, for the summary
-    moves_time: bool  # time can be advanced instead of waited for
+    moves_time: bool | None  # time can be advanced instead of waited for; None: no property of it waits on time
 
 
 @dataclass
@@ -67,7 +67,7 @@ class ContractRun:
 
     def settings(self, target: Target, examples: int, timed: bool, **overrides: Any) -> settings:
         count = examples * self.depth
-        if timed and not target.moves_time:
+        if timed and target.moves_time is False:
             count = max(1, count // REAL_TIME_EXAMPLE_DIVISOR)
         return settings(
             max_examples=count,
@@ -204,6 +204,8 @@ class ContractReporter:
         for key, target in sorted(run.targets.items()):
             if target.moves_time:
                 time_note = "time advanced on the emulator clock"
+            elif target.moves_time is None:
+                time_note = "no property waits on time"
             else:
                 time_note = f"real time: short waits, 1/{REAL_TIME_EXAMPLE_DIVISOR} of the examples of timed properties"
             write(f"  {key:<22} {target.description} ({time_note})")

@@ -69,7 +69,11 @@ def run_contract(pytester: pytest.Pytester, defect: str, selection: str) -> pyte
     ("defect", "selection", "row"),
     [
         (FIFO_GROUP_LOCK_NOT_HELD, "per_group_order_and_group_lock", "per_group_order_and_group_lock *FAILED*"),
-        (TTL_ONE_SECOND_LATE, "ttl_present and cloudtwin", "ttl_present_before_the_deadline_and_absent_after_it*"),
+        (
+            TTL_ONE_SECOND_LATE,
+            "ttl_present and cloudtwin",
+            "ttl_present_before_the_deadline_and_absent_after_it *FAILED*",
+        ),
         (DELETE_KEEPS_THE_MESSAGE, "at_least_once", "at_least_once_visibility_receive_counts_and_deletes *FAILED*"),
     ],
     ids=["fifo-group-lock-not-held", "ttl-a-second-late", "sqs-delete-keeps-the-message"],

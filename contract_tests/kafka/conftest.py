@@ -109,11 +109,11 @@ def _side(request: pytest.FixtureRequest, name: str) -> KafkaSide:
     if name == "cloudtwin":
         bootstrap = request.getfixturevalue("kafka_bootstrap")
         backend = request.getfixturevalue("kafka_service").health().get("backend", "?")
-        target = Target(name, f"cloudtwin Kafka ({backend}) at {bootstrap}", moves_time=False)
+        target = Target(name, f"cloudtwin Kafka ({backend}) at {bootstrap}", moves_time=None)
         side = KafkaSide(target, bootstrap, request.getfixturevalue("kafka_admin"))
     else:
         bootstrap = contract_option(request.config, "kafka_bootstrap") or request.getfixturevalue("kafka_bootstrap")
-        target = Target(name, f"Kafka broker at {bootstrap}, by address", moves_time=False)
+        target = Target(name, f"Kafka broker at {bootstrap}, by address", moves_time=None)
         side = KafkaSide(target, bootstrap, None)
     register_target(request.config, "kafka", target)
     return side
