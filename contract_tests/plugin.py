@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, seed, settings
+from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis.stateful import get_state_machine_test
 
 OPTIONS = {
@@ -23,6 +23,8 @@ OPTIONS = {
     "redis_url": ("a Redis to check beside the twin (redis:// or rediss://); default: a redis-server from PATH", ""),
     "kafka_bootstrap": ("a Kafka HOST:PORT to check beside the twin; default: the twin's broker, by its address", ""),
     "depth": ("how many examples each property tries, as a multiple of the default (1)", "1"),
+    # Each shrinking step replays calls on the target: seconds on the twin, minutes on a real service.
+    "shrink": ("shrink a failing example to a minimal one: yes|no", "yes"),
 }
 FAMILIES = ("sqs", "redis", "kafka")
 # On a target that cannot move time, properties that wait for time try this many times fewer examples.
@@ -62,6 +64,7 @@ class ContractRun:
 
     seed: int
     depth: int
+    shrink: bool = True
     targets: dict[str, Target] = field(default_factory=dict)
     outcomes: dict[tuple[str, str], dict[str, Outcome]] = field(default_factory=dict)  # by (family, property)
 
@@ -69,8 +72,10 @@ class ContractRun:
         count = examples * self.depth
         if timed and target.moves_time is False:
             count = max(1, count // REAL_TIME_EXAMPLE_DIVISOR)
+        phases = [p for p in settings.default.phases if self.shrink or p not in (Phase.shrink, Phase.explain)]
         return settings(
             max_examples=count,
+            phases=phases,
             deadline=None,
             database=None,  # the seed alone replays a run
             print_blob=True,
@@ -108,7 +113,10 @@ def pytest_configure(config: pytest.Config) -> None:
     # hypothesis's own --hypothesis-seed replays a run; without it, each session draws one seed for all properties.
     given_seed = config.getoption("hypothesis_seed", None)
     run_seed = int(given_seed) if given_seed not in (None, "") else random.getrandbits(32)
-    run = config.stash[RUN_KEY] = ContractRun(seed=run_seed, depth=depth)
+    shrink = contract_option(config, "shrink").lower()
+    if shrink not in ("yes", "no"):
+        raise pytest.UsageError(f"--contract-shrink={shrink!r}: choose yes or no")
+    run = config.stash[RUN_KEY] = ContractRun(seed=run_seed, depth=depth, shrink=shrink == "yes")
     config.pluginmanager.register(ContractReporter(run), "contract-reporter")
 
 
@@ -200,7 +208,8 @@ class ContractReporter:
             return
         write = terminalreporter.write_line
         terminalreporter.section("contract properties")
-        write(f"seed {run.seed} (replay with --hypothesis-seed={run.seed}), depth {run.depth}")
+        shrinking = "" if run.shrink else ", failing examples not shrunk"
+        write(f"seed {run.seed} (replay with --hypothesis-seed={run.seed}), depth {run.depth}{shrinking}")
         for key, target in sorted(run.targets.items()):
             if target.moves_time:
                 time_note = "time advanced on the emulator clock"
