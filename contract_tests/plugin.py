@@ -162,7 +162,7 @@ def counterexample(longrepr_text: str) -> str:
     errors = [line[1:].strip() for line in lines if line.startswith("E ")]
     start = next((i for i, line in enumerate(lines) if line[1:].strip().startswith(_EXAMPLE_START)), None)
     if start is None:
-        return "\n".join(errors[:8])
+        return "\n".join(errors[:8] or lines[-3:])
     margin = len(lines[start]) - len(lines[start][1:].lstrip()) - 1
     shown = [errors[0]] if errors and not errors[0].startswith(_EXAMPLE_START) else []
     for line in lines[start:]:
@@ -171,7 +171,7 @@ def counterexample(longrepr_text: str) -> str:
             break
         if text:
             shown.append(text)
-    blob = next((line[1:].strip() for line in lines if "@reproduce_failure" in line), None)
+    blob = next((line[1:].strip() for line in lines if line.startswith("E") and "@reproduce_failure" in line), None)
     if blob and blob not in shown:
         shown.append(blob)
     return "\n".join(shown)

@@ -102,6 +102,8 @@ def _client(wire: str, endpoint: str, real: bool) -> Any:
     region = _region(endpoint)
     if real:  # the user's credentials, as boto3 finds them (environment, profile, SSO, instance role)
         session = boto3.Session(region_name=region)
+        if session.get_credentials() is None:
+            pytest.fail(f"no AWS credentials for {endpoint}: set AWS_PROFILE or AWS_ACCESS_KEY_ID", pytrace=False)
         if wire == "json":
             return session.client("sqs", endpoint_url=endpoint)
         return QueryClient(endpoint, region=region, credentials=session.get_credentials())
