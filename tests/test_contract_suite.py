@@ -83,3 +83,16 @@ def test_a_broken_twin_fails_the_properties_it_breaks(pytester: pytest.Pytester,
     )
     result.stdout.fnmatch_lines(["*still there 1 ms after its * ms deadline*"])
     result.stdout.fnmatch_lines(["*@reproduce_failure(*"])
+
+
+def test_contract_options_come_from_ini_and_are_checked(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\ncontract_depth = 0\n")
+    result = pytester.runpytest("-p", "no:cacheprovider", "--pyargs", "contract_tests", "--collect-only")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--contract-depth='0' is not a positive whole number*"])
+    # The command line overrides the ini; then the next bad value is the one reported.
+    result = pytester.runpytest(
+        "-p", "no:cacheprovider", "--contract-depth", "2", "--contract-shrink", "maybe", "--collect-only"
+    )  # fmt: skip
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--contract-shrink='maybe': choose yes or no*"])
