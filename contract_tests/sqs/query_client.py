@@ -237,10 +237,13 @@ def _metadata(request_id: str | None, status: int, headers: dict[str, str]) -> d
 
 
 class QueryClient:
-    def __init__(self, endpoint: str, region: str = "us-east-1", access_key: str = "test") -> None:
+    def __init__(
+        self, endpoint: str, region: str = "us-east-1", access_key: str = "test", credentials: Credentials | None = None
+    ) -> None:
         self.endpoint = endpoint.rstrip("/")
         self.region = region
-        self._signer = SigV4Auth(Credentials(access_key, "test"), "sqs", region)
+        # A real account signs with the user's credentials; the twin takes any key.
+        self._signer = SigV4Auth(credentials or Credentials(access_key, "test"), "sqs", region)
         self._http = urllib3.PoolManager(maxsize=4)
 
     def call(self, action: str, params: dict) -> dict:
