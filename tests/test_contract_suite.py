@@ -21,7 +21,6 @@ def take_ignoring_the_group_lock(self, limit, dead_letter):
         for message in list(group.messages):
             if len(taken) < limit and message.state is MessageState.VISIBLE and not dead_letter(message):
                 taken.append(message)
-                group.in_flight += 1
     return taken
 
 

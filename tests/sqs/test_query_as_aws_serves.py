@@ -15,8 +15,8 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
+from contract_tests.sqs.query_client import NAMESPACE, QueryClient, parse_response, raw_request
 from tests.sqs.conftest import make_json_client
-from tests.sqs.query_client import NAMESPACE, QueryClient, parse_response, raw_request
 
 ACCOUNT = "000000000000"
 

@@ -8,8 +8,8 @@ import uuid
 import pytest
 from botocore.exceptions import ClientError
 
+from contract_tests.sqs.query_client import QueryClient
 from tests.sqs.conftest import make_json_client
-from tests.sqs.query_client import QueryClient
 
 
 def error_code(excinfo) -> str:
