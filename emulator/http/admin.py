@@ -130,12 +130,11 @@ class AdminApi:
 
     def reset(self, params: dict) -> dict:
         service = params.get("service") or None
-        if service == "sqs":
-            service = "aws"
         try:
             return {"reset": self.emulator.reset(service)}
         except KeyError:
-            raise KeyError(f"unknown service {service!r}; known: {', '.join(self.emulator.services)}") from None
+            known = ", ".join(["sqs", *self.emulator.services])
+            raise KeyError(f"unknown service {service!r}; known: {known}") from None
 
     def show_clock(self, params: dict) -> dict:
         return self.emulator.clock.snapshot()
