@@ -30,7 +30,7 @@ def serving(*args: str, env: dict | None = None):
     try:
         for line in process.stdout:
             lines.append(line)
-            if "ready" in line:
+            if line.startswith("cloudtwin: ready"):  # not "already in use"
                 break
         yield process, lines
     finally:
