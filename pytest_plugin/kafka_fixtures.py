@@ -52,19 +52,21 @@ def running_emulator_bootstrap(endpoint: str) -> str:
 
 def started_service(backend: str) -> KafkaService:
     """A ready broker for `backend`; skips when no backend can run here, fails when the chosen one cannot."""
+    from pytest_plugin.plugin import as_plugin_flags
+
     try:
         # CLOUDTWIN_* variables still apply (jar cache, start timeout, Redpanda image).
         service = KafkaService(Settings.resolve({"kafka": backend, "kafka_port": 0}))
         service.start()
     except ServiceStartError as exc:
-        pytest.fail(str(exc), pytrace=False)
+        pytest.fail(as_plugin_flags(str(exc)), pytrace=False)
     if service.choice is not None and service.choice.backend == "off":
-        pytest.skip(f"no Kafka backend can run here: {service.choice.reason}")
+        pytest.skip(as_plugin_flags(f"no Kafka backend can run here: {service.choice.reason}"))
     try:
         service.wait_ready()
     except ServiceStartError as exc:
         service.stop()
-        pytest.fail(f"Kafka ({service.health()['backend']}) did not start: {exc}", pytrace=False)
+        pytest.fail(as_plugin_flags(f"Kafka ({service.health()['backend']}) did not start: {exc}"), pytrace=False)
     return service
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import uuid
 
 import pytest
@@ -59,6 +60,17 @@ def pytest_configure(config: pytest.Config) -> None:
     # kafka-python 3 reads its own resources through importlib's legacy API, which warns on
     # every client the Kafka fixtures build; the warning is not the user's to act on.
     config.addinivalue_line("filterwarnings", "ignore:(open_text|read_text) is deprecated:DeprecationWarning")
+
+
+def as_plugin_flags(message: str) -> str:
+    """A message of the emulator as its pytest user reads it: `--kafka` becomes `--cloudtwin-kafka`."""
+
+    def renamed(match: re.Match) -> str:
+        name = match.group(1)
+        known = name.replace("-", "_") in _OPTIONS or any(f.name == name.replace("-", "_") for f in _EMULATOR_SETTINGS)
+        return f"--cloudtwin-{name}" if known else match.group(0)
+
+    return re.sub(r"(?<![\w-])--([a-z][a-z0-9-]*)", renamed, message)
 
 
 def cloudtwin_option(config: pytest.Config, name: str) -> str:

@@ -220,3 +220,13 @@ def test_reset_marker_resets_the_twin_before_the_test(pytester):
         """
     )
     run_subprocess(pytester).assert_outcomes(passed=4)
+
+
+def test_emulator_messages_name_the_plugins_options():
+    from pytest_plugin.plugin import as_plugin_flags
+
+    message = "use --kafka external=HOST:PORT, raise --kafka-start-timeout or pick --kafka-port 0 (--kafka)"
+    assert as_plugin_flags(message) == (
+        "use --cloudtwin-kafka external=HOST:PORT, raise --cloudtwin-kafka-start-timeout "
+        "or pick --kafka-port 0 (--cloudtwin-kafka)"
+    )
