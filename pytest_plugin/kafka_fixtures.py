@@ -113,9 +113,12 @@ def kafka_admin(kafka_service: KafkaService) -> TopicAdmin:
 
 
 @pytest.fixture
-def kafka_topic_factory(kafka_admin: TopicAdmin) -> Iterator[Callable[..., str]]:
+def kafka_topic_factory(request: pytest.FixtureRequest, kafka_admin: TopicAdmin) -> Iterator[Callable[..., str]]:
     """`create(partitions=1, configs=None) -> name`: fresh uniquely named topics, deleted after the test."""
+    from pytest_plugin.failure_report import KAFKA_TOPICS_KEY
+
     created: list[str] = []
+    request.node.stash[KAFKA_TOPICS_KEY] = created  # for the failure report
 
     def create(partitions: int = 1, configs: dict[str, str] | None = None) -> str:
         name = unique_name("test")

@@ -18,9 +18,10 @@ import pytest
 from emulator.clock import clock as emulator_clock
 from emulator.config import Settings, parse_setting
 from emulator.process import Emulator
+from pytest_plugin import failure_report
 from pytest_plugin.aws_env import _cloudtwin_aws_env_autouse, cloudtwin_aws_env  # noqa: F401
 from pytest_plugin.redis_fixtures import redis_client, redis_client_factory, redis_endpoint  # noqa: F401
-from pytest_plugin.twin import RemoteClock, TwinError, external_twin, session_twin
+from pytest_plugin.twin import RemoteClock, TwinError, external_twin, register_in_process, session_twin
 
 _OPTIONS = {
     "region": ("region of the clients the fixtures hand out", "us-east-1"),
@@ -52,6 +53,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     _settings_from_options(config)  # a bad value stops the run before any test
+    failure_report.report_enabled(config)  # a bad value stops the run before any test
+    config.pluginmanager.register(failure_report, "cloudtwin-failure-report")
     config.addinivalue_line(
         "markers",
         "cloudtwin_reset(service=None): reset the twin before the test: every service, or one of "
@@ -116,6 +119,9 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 def cloudtwin(request: pytest.FixtureRequest):
     """The emulator for this session, on ephemeral 127.0.0.1 ports; stopped at the end."""
     with Emulator(emulator_settings(request.config)) as emulator:
+        # Recorded from the first request on, for the failure report (a bounded log).
+        emulator.services["aws"].gateway.request_log.recording = failure_report.report_enabled(request.config)
+        register_in_process(request.config, emulator.aws_endpoint)
         yield emulator
 
 

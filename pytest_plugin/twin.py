@@ -23,6 +23,8 @@ class Twin:
         self.external = external
         self.admin = AdminClient(endpoint)
         self._not_a_cloudtwin: str | None | bool = False  # False: not asked yet
+        self.recording_asked = False
+        """Whether the failure report has asked this twin to keep its request log."""
 
     def not_a_cloudtwin(self) -> str | None:
         """Why the target is no cloudtwin (a real AWS endpoint, say), or None; asked once."""
@@ -105,6 +107,13 @@ def session_twin(request: pytest.FixtureRequest) -> Twin:
         twin = running_twin(request.config)
     if twin is None:
         twin = request.config.stash[_TWIN] = Twin(request.getfixturevalue("cloudtwin").aws_endpoint, external=False)
+    return twin
+
+
+def register_in_process(config: pytest.Config, endpoint: str) -> Twin:
+    """The session's in-process emulator has started: hooks may reach it from now on."""
+    twin = config.stash[_TWIN] = Twin(endpoint, external=False)
+    twin._not_a_cloudtwin = None
     return twin
 
 

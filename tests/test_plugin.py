@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+
+import pytest
 import redis
 
 pytest_plugins = ["pytester"]
@@ -230,3 +233,78 @@ def test_emulator_messages_name_the_plugins_options():
         "use --cloudtwin-kafka external=HOST:PORT, raise --cloudtwin-kafka-start-timeout "
         "or pick --kafka-port 0 (--cloudtwin-kafka)"
     )
+
+
+FAILING_TEST = """
+def test_jobs(sqs_client, sqs_queue, redis_client, cloudtwin_clock):
+    cloudtwin_clock.freeze()
+    sqs_client.send_message(QueueUrl=sqs_queue, MessageBody="job-1")
+    sqs_client.send_message(QueueUrl=sqs_queue, MessageBody="job-2", DelaySeconds=60)
+    received = sqs_client.receive_message(QueueUrl=sqs_queue)["Messages"][0]
+    print("RECEIVED", received["MessageId"])
+    redis_client.set("session:abc", "xyz", ex=30)
+    redis_client.rpush("queue:jobs", "a", "b")
+    try:
+        sqs_client.get_queue_url(QueueName="no-such-queue")
+    except sqs_client.exceptions.QueueDoesNotExist:
+        pass
+    assert "Messages" in sqs_client.receive_message(QueueUrl=sqs_queue)
+
+
+def test_passes(sqs_client, sqs_queue):
+    sqs_client.send_message(QueueUrl=sqs_queue, MessageBody="fine")
+"""
+
+
+def report_section(result) -> str:
+    text = "\n".join(result.outlines)
+    start = text.find(" cloudtwin state ")
+    return text[start : text.find("short test summary")] if start >= 0 else ""
+
+
+def assert_reports_the_failing_tests_state(result) -> None:
+    result.assert_outcomes(failed=1, passed=1)
+    section = report_section(result)
+    assert section.count("cloudtwin state") == 1, section  # only the failing test has one
+    received_id = next(line.split()[1] for line in result.outlines if line.startswith("RECEIVED "))
+    assert re.search(r"test-\w+ \(standard\): 0 visible, 1 in flight, 1 delayed", section), section
+    assert re.search(rf"{received_id}\s+in flight\s+received 1x\s+'job-1'", section), section
+    assert re.search(r"\s+delayed\s+received 0x\s+'job-2'", section), section
+    actions = re.findall(r"\+\d+\.\d+s\s+(\w+)\s+(\S+)\s+(\d+.*)", section)
+    assert [(a, r.strip()) for a, _, r in actions] == [
+        ("CreateQueue", "200"), ("SendMessage", "200"), ("SendMessage", "200"), ("ReceiveMessage", "200"),
+        ("GetQueueUrl", "400 QueueDoesNotExist"), ("ReceiveMessage", "200"),
+    ]  # fmt: skip
+    assert re.search(r"queue:jobs\s+list\s+2 items\s+no TTL", section), section
+    assert re.search(r"session:abc\s+string\s+3 bytes\s+TTL 30 s", section), section
+    assert "Clock: frozen at" in section
+
+
+def test_a_failing_test_shows_the_twins_state(pytester):
+    pytester.makepyfile(test_jobs=FAILING_TEST)
+    assert_reports_the_failing_tests_state(run_subprocess(pytester))
+
+
+def test_the_report_shows_a_running_twins_state(pytester, aws_endpoint_url, redis_endpoint):
+    pytester.makepyfile(test_jobs=FAILING_TEST)
+    result = run_subprocess(
+        pytester, "--cloudtwin-endpoint", aws_endpoint_url, "--cloudtwin-redis-url", redis_endpoint.url
+    )
+    assert_reports_the_failing_tests_state(result)
+
+
+@pytest.mark.parametrize("how", ["command line", "ini"])
+def test_the_report_can_be_turned_off(pytester, how):
+    pytester.makepyfile(test_jobs=FAILING_TEST)
+    if how == "ini":
+        pytester.makeini("[pytest]\ncloudtwin_report = off\n")
+    result = run_subprocess(pytester, *(["--cloudtwin-report", "off"] if how == "command line" else []))
+    result.assert_outcomes(failed=1, passed=1)
+    assert "cloudtwin state" not in result.stdout.str()
+
+
+def test_a_bad_report_value_is_a_usage_error(pytester):
+    pytester.makepyfile(test_jobs=FAILING_TEST)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--cloudtwin-report", "maybe")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--cloudtwin-report='maybe': use on or off*"])
