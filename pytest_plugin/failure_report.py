@@ -108,7 +108,7 @@ def _sqs_and_clock(twin: Twin, item: pytest.Item, started: float) -> list[str]:
     lines: list[str] = []
     if names:
         queues = twin.get("queues", names=",".join(sorted(names)), messages=NEWEST_MESSAGES)["queues"]
-        lines += _queue_lines(queues)
+        lines += _queue_lines(queues, names)
     if log["recording"] and requests:
         shown = f"last {len(requests)} of {log['count']}" if log["count"] > len(requests) else str(log["count"])
         lines.append(f"AWS requests during the test ({shown}):")
@@ -123,14 +123,16 @@ def _sqs_and_clock(twin: Twin, item: pytest.Item, started: float) -> list[str]:
     return lines
 
 
-def _queue_lines(queues: list[dict]) -> list[str]:
+def _queue_lines(queues: list[dict], names: set[str]) -> list[str]:
     if not queues:
-        return ["SQS: the test's queues are gone"]
+        return [f"SQS: no queue named {', '.join(sorted(names))} exists now"]
     lines = ["SQS queues:"]
+    repeated = {queue["name"] for queue in queues if sum(q["name"] == queue["name"] for q in queues) > 1}
     for queue in queues:
         kind = "FIFO" if queue["fifo"] else "standard"
+        where = f", {queue['region']}, account {queue['account']}" if queue["name"] in repeated else ""
         lines.append(
-            f"  {queue['name']} ({kind}): {queue['visible']} visible, {queue['in_flight']} in flight, "
+            f"  {queue['name']} ({kind}{where}): {queue['visible']} visible, {queue['in_flight']} in flight, "
             f"{queue['delayed']} delayed"
         )
         rows = [

@@ -308,3 +308,30 @@ def test_a_bad_report_value_is_a_usage_error(pytester):
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--cloudtwin-report", "maybe")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--cloudtwin-report='maybe': use on or off*"])
+
+
+def test_the_report_names_queues_apart_and_says_when_they_are_gone(pytester):
+    pytester.makepyfile(
+        test_regions="""
+        import boto3
+
+        def client(region):
+            return boto3.client("sqs", region_name=region, aws_access_key_id="test", aws_secret_access_key="test")
+
+        def test_two_regions(cloudtwin_aws_env):
+            for region in ("us-east-1", "eu-west-1"):
+                client(region).create_queue(QueueName="orders", Attributes={"DelaySeconds": "0"})
+            assert False
+
+        def test_deleted(cloudtwin_aws_env):
+            sqs = client("us-east-1")
+            sqs.delete_queue(QueueUrl=sqs.create_queue(QueueName="short-lived")["QueueUrl"])
+            assert False
+        """
+    )
+    result = run_subprocess(pytester)
+    result.assert_outcomes(failed=2)
+    text = "\n".join(result.outlines)
+    assert "orders (standard, eu-west-1, account 000000000000): 0 visible" in text
+    assert "orders (standard, us-east-1, account 000000000000): 0 visible" in text
+    assert "SQS: no queue named short-lived exists now" in text
