@@ -126,26 +126,26 @@ class Workload:
 
 def throughput_table(seconds: float, rounds: int) -> None:
     """All servers up at once; rounds interleave them so load from elsewhere hits each alike."""
-    ports = {name: free_port() for name in ("canned", "cloudtwin", "moto")}
+    ports = {name: free_port() for name in ("canned", "cloudtwin", "recording", "moto")}
+
+    def serve(port: int) -> list[str]:
+        return [sys.executable, "-m", "emulator.cli", "serve", "--aws-port", str(port), "--redis-port", "-1",
+                "--kafka", "off"]  # fmt: skip
+
     commands = {
         "canned": [sys.executable, str(HERE / "canned_server.py"), str(ports["canned"])],
-        "cloudtwin": [
-            sys.executable,
-            "-m",
-            "emulator.cli",
-            "serve",
-            "--aws-port",
-            str(ports["cloudtwin"]),
-            "--redis-port",
-            "-1",
-            "--kafka",
-            "off",
-        ],  # fmt: skip
+        "cloudtwin": serve(ports["cloudtwin"]),
+        "recording": serve(ports["recording"]),  # with the request log the pytest plugin's failure report reads
         "moto": [sys.executable, "-m", "moto.server", "-p", str(ports["moto"])],
     }
     with ExitStack() as stack:
         for name, command in commands.items():
             stack.enter_context(server(command, ports[name]))
+        record = urllib.request.Request(
+            f"http://127.0.0.1:{ports['recording']}/_cloudtwin/requests", data=b'{"record": true}',
+            headers={"Content-Type": "application/json"},
+        )  # fmt: skip
+        urllib.request.urlopen(record, timeout=10).read()
         workloads = {name: Workload(port) for name, port in ports.items()}
         rates = {name: {op: Rate() for op in workloads[name].operations} for name in workloads}
         for workload in workloads.values():  # warm-up, not counted
@@ -156,10 +156,17 @@ def throughput_table(seconds: float, rounds: int) -> None:
                 for op, (operation, prepare) in workload.operations.items():
                     rates[name][op].run(operation, seconds / rounds, prepare)
     print(f"\nThroughput, one boto3 client, ops/s ({seconds:g} s per figure in {rounds} interleaved rounds)")
-    print(f"{'operation':<26}{'canned':>10}{'cloudtwin':>12}{'moto':>10}{'of canned':>12}{'vs moto':>10}")
+    print("(recording: cloudtwin with its request log on, as under the pytest plugin)")
+    print(
+        f"{'operation':<26}{'canned':>10}{'cloudtwin':>12}{'recording':>12}{'moto':>10}{'of canned':>12}"
+        f"{'rec. of canned':>16}{'vs moto':>10}"
+    )
     for op in rates["canned"]:
-        canned, ours, moto = (rates[n][op].per_second for n in ("canned", "cloudtwin", "moto"))
-        print(f"{op:<26}{canned:>10.0f}{ours:>12.0f}{moto:>10.0f}{ours / canned:>11.0%}{ours / moto:>9.1f}x")
+        canned, ours, recording, moto = (rates[n][op].per_second for n in ("canned", "cloudtwin", "recording", "moto"))
+        print(
+            f"{op:<26}{canned:>10.0f}{ours:>12.0f}{recording:>12.0f}{moto:>10.0f}{ours / canned:>11.0%}"
+            f"{recording / canned:>15.0%}{ours / moto:>9.1f}x"
+        )
 
 
 def deep_queue_latency(depth: int, samples: int) -> None:

@@ -7,12 +7,11 @@ import json
 import logging
 import signal
 import sys
-import urllib.error
-import urllib.request
 
+from emulator.admin_client import AdminClient, AdminUnavailable, default_endpoint
 from emulator.config import Settings
 
-DEFAULT_ENDPOINT = "http://127.0.0.1:4566"
+ENDPOINT_HELP = "AWS endpoint of the emulator (default: $AWS_ENDPOINT_URL, else 127.0.0.1:$CLOUDTWIN_AWS_PORT or :4566)"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,28 +24,28 @@ def main(argv: list[str] | None = None) -> int:
 
     for name, help_text in (("status", "show the health of a running emulator"), ("reset", "drop all state")):
         command = commands.add_parser(name, help=help_text)
-        command.add_argument("--endpoint", default=DEFAULT_ENDPOINT, help=f"AWS endpoint (default {DEFAULT_ENDPOINT})")
+        command.add_argument("--endpoint", help=ENDPOINT_HELP)
         if name == "reset":
             command.add_argument("service", nargs="?", help="aws|sqs|redis|kafka (default: all)")
 
     clock = commands.add_parser("clock", help="read or move the emulator's clock")
-    clock.add_argument("--endpoint", default=DEFAULT_ENDPOINT, help=f"AWS endpoint (default {DEFAULT_ENDPOINT})")
+    clock.add_argument("--endpoint", help=ENDPOINT_HELP)
     clock.add_argument("action", nargs="?", default="show", choices=["show", "freeze", "advance", "unfreeze", "reset"])
     clock.add_argument("value", nargs="?", help="seconds to advance, or the epoch time to freeze at")
 
     args = parser.parse_args(argv)
     if args.command == "serve":
         return serve_command(args)
+    admin = AdminClient(args.endpoint or default_endpoint())
     try:
         if args.command == "status":
-            document = _call(args.endpoint, "GET", "health")
+            document = admin.get("health")
         elif args.command == "reset":
-            document = _call(args.endpoint, "POST", "reset", {"service": args.service} if args.service else {})
+            document = admin.post("reset", {"service": args.service} if args.service else {})
         else:
-            document = _clock_command(args)
-    except (urllib.error.URLError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        print(f"cloudtwin: no emulator answers at {args.endpoint}: {reason}", file=sys.stderr)
+            document = _clock_command(admin, args)
+    except AdminUnavailable as exc:
+        print(f"cloudtwin: {exc}", file=sys.stderr)
         return 1
     print(json.dumps(document, indent=2))
     return 0
@@ -97,31 +96,16 @@ def serve_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def _clock_command(args: argparse.Namespace) -> dict:
+def _clock_command(admin: AdminClient, args: argparse.Namespace) -> dict:
     if args.action == "show":
-        return _call(args.endpoint, "GET", "clock")
+        return admin.get("clock")
     if args.action == "advance":
         if args.value is None:
             raise SystemExit("cloudtwin clock advance needs a number of seconds")
-        return _call(args.endpoint, "POST", "clock", {"advance": float(args.value)})
+        return admin.post("clock", {"advance": float(args.value)})
     if args.action == "freeze":
-        return _call(args.endpoint, "POST", "clock", {"freeze": float(args.value) if args.value else True})
-    return _call(args.endpoint, "POST", "clock", {args.action: True})
-
-
-def _call(endpoint: str, method: str, route: str, document: dict | None = None) -> dict:
-    data = json.dumps(document).encode() if document is not None else None
-    request = urllib.request.Request(
-        f"{endpoint.rstrip('/')}/_cloudtwin/{route}",
-        data=data,
-        method=method,
-        headers={"Content-Type": "application/json"},
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return json.loads(response.read())
-    except urllib.error.HTTPError as exc:
-        return json.loads(exc.read() or b"{}")
+        return admin.post("clock", {"freeze": float(args.value) if args.value else True})
+    return admin.post("clock", {args.action: True})
 
 
 if __name__ == "__main__":

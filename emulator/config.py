@@ -61,6 +61,11 @@ class Settings:
         "another name than the emulator does, e.g. localhost:19092 from outside a compose network",
     )
     kafka_cache_dir: str = _setting("", "where the JVM backend caches Kafka's jars (default ~/.cache/cloudtwin/kafka)")
+    kafka_jars_url: str = _setting(
+        "https://repo1.maven.org/maven2",
+        "Maven repository the JVM backend downloads Kafka's jars from, checked against pinned SHA-256 sums; "
+        "empty: resolve them with Maven (mvn), which is also the fallback",
+    )
     kafka_start_timeout: float = _setting(180.0, "seconds a managed Kafka broker may take to become ready")
     kafka_nice: int = _setting(
         10,

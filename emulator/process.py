@@ -86,7 +86,13 @@ class Emulator:
         return report
 
     def reset(self, service: str | None = None) -> list[str]:
-        """Reset one service by name, or all of them. Returns the names reset."""
+        """Reset one service by name, or all of them. Returns the names reset.
+
+        "sqs" is the AWS endpoint's queues alone; "aws" is those and every moto resource.
+        """
+        if service == "sqs":
+            self.services["aws"].sqs.reset()  # type: ignore[attr-defined]
+            return ["sqs"]
         if service is not None and service not in self.services:
             raise KeyError(service)
         names = [service] if service else list(self.services)

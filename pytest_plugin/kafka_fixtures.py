@@ -52,19 +52,21 @@ def running_emulator_bootstrap(endpoint: str) -> str:
 
 def started_service(backend: str) -> KafkaService:
     """A ready broker for `backend`; skips when no backend can run here, fails when the chosen one cannot."""
+    from pytest_plugin.plugin import as_plugin_flags
+
     try:
         # CLOUDTWIN_* variables still apply (jar cache, start timeout, Redpanda image).
         service = KafkaService(Settings.resolve({"kafka": backend, "kafka_port": 0}))
         service.start()
     except ServiceStartError as exc:
-        pytest.fail(str(exc), pytrace=False)
+        pytest.fail(as_plugin_flags(str(exc)), pytrace=False)
     if service.choice is not None and service.choice.backend == "off":
-        pytest.skip(f"no Kafka backend can run here: {service.choice.reason}")
+        pytest.skip(as_plugin_flags(f"no Kafka backend can run here: {service.choice.reason}"))
     try:
         service.wait_ready()
     except ServiceStartError as exc:
         service.stop()
-        pytest.fail(f"Kafka ({service.health()['backend']}) did not start: {exc}", pytrace=False)
+        pytest.fail(as_plugin_flags(f"Kafka ({service.health()['backend']}) did not start: {exc}"), pytrace=False)
     return service
 
 
@@ -111,9 +113,12 @@ def kafka_admin(kafka_service: KafkaService) -> TopicAdmin:
 
 
 @pytest.fixture
-def kafka_topic_factory(kafka_admin: TopicAdmin) -> Iterator[Callable[..., str]]:
+def kafka_topic_factory(request: pytest.FixtureRequest, kafka_admin: TopicAdmin) -> Iterator[Callable[..., str]]:
     """`create(partitions=1, configs=None) -> name`: fresh uniquely named topics, deleted after the test."""
+    from pytest_plugin.failure_report import KAFKA_TOPICS_KEY
+
     created: list[str] = []
+    request.node.stash[KAFKA_TOPICS_KEY] = created  # for the failure report
 
     def create(partitions: int = 1, configs: dict[str, str] | None = None) -> str:
         name = unique_name("test")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import uuid
 
 import pytest
@@ -17,13 +18,18 @@ import pytest
 from emulator.clock import clock as emulator_clock
 from emulator.config import Settings, parse_setting
 from emulator.process import Emulator
+from pytest_plugin import failure_report
+from pytest_plugin.aws_env import _cloudtwin_aws_env_autouse, cloudtwin_aws_env  # noqa: F401
 from pytest_plugin.redis_fixtures import redis_client, redis_client_factory, redis_endpoint  # noqa: F401
+from pytest_plugin.twin import RemoteClock, TwinError, external_twin, register_in_process, session_twin
 
 _OPTIONS = {
     "region": ("region of the clients the fixtures hand out", "us-east-1"),
     "endpoint": ("use a running emulator at this AWS endpoint instead of starting one", ""),
     "redis_url": ("use the Redis server at this URL (redis:// or rediss://) instead of the emulator's", ""),
     "kafka": ("Kafka backend for sessions using Kafka fixtures: auto|redpanda|jvm|external=HOST:PORT|off", "auto"),
+    "aws_env": ("true: the cloudtwin_aws_env fixture for every test (AWS_ENDPOINT_URL, region, dummy keys)", "false"),
+    "report": ("on|off: add the twin's state (queues, requests, Redis keys, topics) to failing tests", "on"),
 }
 
 
@@ -47,9 +53,27 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     _settings_from_options(config)  # a bad value stops the run before any test
+    failure_report.report_enabled(config)  # a bad value stops the run before any test
+    config.pluginmanager.register(failure_report, "cloudtwin-failure-report")
+    config.addinivalue_line(
+        "markers",
+        "cloudtwin_reset(service=None): reset the twin before the test: every service, or one of "
+        "'sqs', 'aws' (SQS and moto), 'redis', 'kafka'",
+    )
     # kafka-python 3 reads its own resources through importlib's legacy API, which warns on
     # every client the Kafka fixtures build; the warning is not the user's to act on.
     config.addinivalue_line("filterwarnings", "ignore:(open_text|read_text) is deprecated:DeprecationWarning")
+
+
+def as_plugin_flags(message: str) -> str:
+    """A message of the emulator as its pytest user reads it: `--kafka` becomes `--cloudtwin-kafka`."""
+
+    def renamed(match: re.Match) -> str:
+        name = match.group(1)
+        known = name.replace("-", "_") in _OPTIONS or any(f.name == name.replace("-", "_") for f in _EMULATOR_SETTINGS)
+        return f"--cloudtwin-{name}" if known else match.group(0)
+
+    return re.sub(r"(?<![\w-])--([a-z][a-z0-9-]*)", renamed, message)
 
 
 def cloudtwin_option(config: pytest.Config, name: str) -> str:
@@ -82,10 +106,22 @@ def _settings_from_options(config: pytest.Config) -> dict:
     return values
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    # Before any fixture makes a queue or topic on a target where the test cannot run anyway.
+    if "cloudtwin_clock" in getattr(item, "fixturenames", ()) and cloudtwin_option(item.config, "endpoint"):
+        reason = external_twin(item.config).not_a_cloudtwin()
+        if reason is not None:
+            pytest.skip(f"cloudtwin_clock cannot move time here: {reason}")
+
+
 @pytest.fixture(scope="session")
 def cloudtwin(request: pytest.FixtureRequest):
     """The emulator for this session, on ephemeral 127.0.0.1 ports; stopped at the end."""
     with Emulator(emulator_settings(request.config)) as emulator:
+        # Recorded from the first request on, for the failure report (a bounded log).
+        emulator.services["aws"].gateway.request_log.recording = failure_report.report_enabled(request.config)
+        register_in_process(request.config, emulator.aws_endpoint)
         yield emulator
 
 
@@ -98,10 +134,33 @@ def aws_endpoint_url(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def cloudtwin_clock():
-    """The emulator's clock; set back to wall time after the test."""
-    yield emulator_clock
-    emulator_clock.reset()
+def cloudtwin_clock(request: pytest.FixtureRequest):
+    """The emulator's clock; set back to wall time after the test.
+
+    With --cloudtwin-endpoint, the running twin's clock, moved through its admin API and put back
+    as it was after the test; the test skips where the target cannot move time (not a cloudtwin).
+    """
+    if not cloudtwin_option(request.config, "endpoint"):
+        yield emulator_clock
+        emulator_clock.reset()
+        return
+    clock = RemoteClock(session_twin(request))
+    restore = clock.restorer()
+    yield clock
+    restore()
+
+
+@pytest.fixture(autouse=True)
+def _cloudtwin_reset_marker(request: pytest.FixtureRequest) -> None:
+    """`@pytest.mark.cloudtwin_reset` (or `("sqs")`, …): the twin reset before the test's other fixtures."""
+    marker = request.node.get_closest_marker("cloudtwin_reset")
+    if marker is None:
+        return
+    service = marker.args[0] if marker.args else marker.kwargs.get("service")
+    try:
+        session_twin(request).reset(service)
+    except TwinError as exc:
+        pytest.fail(f"@pytest.mark.cloudtwin_reset: {exc}", pytrace=False)
 
 
 @pytest.fixture(scope="session")

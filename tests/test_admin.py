@@ -43,8 +43,24 @@ def test_health_answers_head(aws_endpoint_url):
 def test_reset_drops_queues(aws_endpoint_url, sqs_client):
     sqs_client.create_queue(QueueName="to-be-reset")
     status, document = call(aws_endpoint_url, "POST", "/_cloudtwin/reset", {"service": "sqs"})
-    assert status == 200 and document["reset"] == ["aws"]
+    assert status == 200 and document["reset"] == ["sqs"]
     assert "QueueUrls" not in sqs_client.list_queues(QueueNamePrefix="to-be-reset")
+
+
+def test_reset_of_sqs_keeps_other_aws_resources(aws_endpoint_url, sqs_client):
+    import boto3
+
+    sns = boto3.client(
+        "sns", endpoint_url=aws_endpoint_url, region_name="us-east-1", aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )  # fmt: skip
+    topic = sns.create_topic(Name="kept-by-sqs-reset")["TopicArn"]
+    sqs_client.create_queue(QueueName="dropped-by-sqs-reset")
+    call(aws_endpoint_url, "POST", "/_cloudtwin/reset", {"service": "sqs"})
+    assert topic in [t["TopicArn"] for t in sns.list_topics()["Topics"]]
+    assert "QueueUrls" not in sqs_client.list_queues(QueueNamePrefix="dropped-by-sqs-reset")
+    call(aws_endpoint_url, "POST", "/_cloudtwin/reset", {"service": "aws"})
+    assert topic not in [t["TopicArn"] for t in sns.list_topics().get("Topics", [])]
 
 
 def test_reset_of_an_unknown_service(aws_endpoint_url):

@@ -30,7 +30,7 @@ def serving(*args: str, env: dict | None = None):
     try:
         for line in process.stdout:
             lines.append(line)
-            if "ready" in line:
+            if line.startswith("cloudtwin: ready"):  # not "already in use"
                 break
         yield process, lines
     finally:
@@ -103,7 +103,38 @@ def test_status_reset_and_clock_commands(aws_endpoint_url, capsys, cloudtwin_clo
     assert main(["clock", "advance", "31", "--endpoint", aws_endpoint_url]) == 0
     assert '"now": 1031.0' in capsys.readouterr().out
     assert main(["reset", "sqs", "--endpoint", aws_endpoint_url]) == 0
-    assert '"aws"' in capsys.readouterr().out
+    assert '"sqs"' in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("variable", ["AWS_ENDPOINT_URL", "CLOUDTWIN_AWS_PORT"])
+def test_commands_find_the_emulator_from_the_environment(aws_endpoint_url, capsys, monkeypatch, variable):
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.delenv("CLOUDTWIN_HOST", raising=False)
+    value = aws_endpoint_url if variable == "AWS_ENDPOINT_URL" else aws_endpoint_url.rpartition(":")[2]
+    monkeypatch.setenv(variable, value)
+    assert main(["status"]) == 0
+    assert aws_endpoint_url in capsys.readouterr().out
+
+
+def test_the_endpoint_flag_beats_the_environment(aws_endpoint_url, capsys, monkeypatch):
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:1")
+    assert main(["status", "--endpoint", aws_endpoint_url]) == 0
+    assert '"up": true' in capsys.readouterr().out
+
+
+def test_reset_sqs_resets_only_sqs(aws_endpoint_url, capsys, sqs_client):
+    import boto3
+
+    sns = boto3.client(
+        "sns", endpoint_url=aws_endpoint_url, region_name="us-east-1", aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )  # fmt: skip
+    topic = sns.create_topic(Name="outlives-reset-sqs")["TopicArn"]
+    sqs_client.create_queue(QueueName="gone-after-reset-sqs")
+    assert main(["reset", "sqs", "--endpoint", aws_endpoint_url]) == 0
+    assert json.loads(capsys.readouterr().out) == {"reset": ["sqs"]}
+    assert "QueueUrls" not in sqs_client.list_queues(QueueNamePrefix="gone-after-reset-sqs")
+    assert topic in [t["TopicArn"] for t in sns.list_topics()["Topics"]]
 
 
 def test_commands_say_when_nothing_answers(capsys):
@@ -157,7 +188,10 @@ def test_serve_exits_when_an_explicit_kafka_backend_cannot_take_its_port():
 
 def without_java_or_maven(tmp_path) -> dict:
     """An environment where the JVM backend fails at once, before any JVM starts: no java, no mvn, no jars."""
-    return {"PATH": str(tmp_path), "JAVA_HOME": "", "CLOUDTWIN_KAFKA_CACHE_DIR": str(tmp_path / "jars")}
+    return {
+        "PATH": str(tmp_path), "JAVA_HOME": "", "CLOUDTWIN_KAFKA_CACHE_DIR": str(tmp_path / "jars"),
+        "CLOUDTWIN_KAFKA_JARS_URL": "http://127.0.0.1:9",  # nothing listens: the download fails at once
+    }  # fmt: skip
 
 
 def test_serve_exits_when_an_explicit_kafka_backend_fails_in_the_background(tmp_path):
@@ -206,7 +240,7 @@ def test_kafka_auto_that_fails_in_the_background_keeps_serving_and_says_so(tmp_p
         lines,
     ):
         # The background failure, said on stderr as it happens.
-        said = next(line for line in process.stderr if "kafka:" in line)
+        said = next(line for line in process.stderr if "kafka: did not start" in line)
         assert "kafka: did not start" in said and "Maven" in said
         assert "--kafka auto is best-effort" in said
         kafka = served_health(lines)["kafka"]

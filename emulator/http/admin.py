@@ -110,9 +110,12 @@ class AdminApi:
             ("reset", "POST"): self.reset,
             ("clock", "GET"): self.show_clock,
             ("clock", "POST"): self.set_clock,
+            ("requests", "GET"): self.show_requests,
+            ("requests", "POST"): self.record_requests,
+            ("queues", "GET"): self.show_queues,
         }.get((route, method))
         if handler is None:
-            known = route in ("health", "reset", "clock")
+            known = route in ("health", "reset", "clock", "requests", "queues")
             status = 405 if known else 404
             return respond_json(start_response, status, {"error": f"no {method} /_cloudtwin/{route}"})
         try:
@@ -130,12 +133,11 @@ class AdminApi:
 
     def reset(self, params: dict) -> dict:
         service = params.get("service") or None
-        if service == "sqs":
-            service = "aws"
         try:
             return {"reset": self.emulator.reset(service)}
         except KeyError:
-            raise KeyError(f"unknown service {service!r}; known: {', '.join(self.emulator.services)}") from None
+            known = ", ".join(["sqs", *self.emulator.services])
+            raise KeyError(f"unknown service {service!r}; known: {known}") from None
 
     def show_clock(self, params: dict) -> dict:
         return self.emulator.clock.snapshot()
@@ -154,6 +156,32 @@ class AdminApi:
         if _truthy(params.get("unfreeze")):
             clock.unfreeze()
         return clock.snapshot()
+
+    def show_requests(self, params: dict) -> dict:
+        """The last `limit` (default 50) AWS requests answered since `since` (epoch seconds, default all)."""
+        log = self._gateway().request_log
+        return log.since(float(params.get("since") or 0), int(params.get("limit") or 50))
+
+    def record_requests(self, params: dict) -> dict:
+        """`{"record": true}` starts keeping the last requests (for failure reports), false stops and forgets."""
+        log = self._gateway().request_log
+        if "record" not in params:
+            raise ValueError('expected {"record": true} or {"record": false}')
+        log.recording = _truthy(params["record"])
+        if not log.recording:
+            log.clear()
+        return {"recording": log.recording}
+
+    def show_queues(self, params: dict) -> dict:
+        """`names=a,b`: those queues' counts and newest `messages` (default 3) messages, in any region and account."""
+        from emulator.http.queue_view import describe_queues
+
+        names = {name for name in str(params.get("names") or "").split(",") if name}
+        newest = min(int(params.get("messages") or 3), 10)
+        return {"queues": describe_queues(self._gateway().sqs, names, newest)}
+
+    def _gateway(self):
+        return self.emulator.services["aws"].gateway  # type: ignore[attr-defined]
 
 
 def _truthy(value) -> bool:

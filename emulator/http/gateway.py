@@ -10,6 +10,7 @@ from emulator.http import moto_sqs_bridge
 from emulator.http.admin import MOTO_API_PREFIX, AdminApi
 from emulator.http.admin import PREFIX as ADMIN_PREFIX
 from emulator.http.identity import caller, credential_scope
+from emulator.http.request_log import RequestLog
 from emulator.http.responses import respond_json
 from emulator.sqs.json_protocol import JsonProtocol
 from emulator.sqs.query_protocol import QueryProtocol, is_query_request
@@ -27,6 +28,9 @@ def _is_sqs_json_without_target(environ: dict) -> bool:
     return scope is not None and scope[2] == "sqs"
 
 
+# The admin APIs' own calls are not what a test asked the twin to do.
+_UNRECORDED_PREFIXES = (ADMIN_PREFIX, MOTO_API_PREFIX)
+
 # A WSGI app that answers only the requests it recognises and returns None for the rest.
 Interceptor = Callable[[dict, Callable], Iterable[bytes] | None]
 
@@ -39,10 +43,28 @@ class Gateway:
         self.sqs_json = JsonProtocol(sqs, emulator.settings)
         self.sqs_query = QueryProtocol(sqs, emulator.settings)
         self.interceptors: list[Interceptor] = []
+        self.request_log = RequestLog()
+        """Off until asked for (the pytest plugin's failure report); the admin API reads it."""
         self._moto_app = None
         self._moto_lock = threading.Lock()
 
     def __call__(self, environ: dict, start_response) -> Iterable[bytes]:
+        if self.request_log.recording and not environ["PATH_INFO"].startswith(_UNRECORDED_PREFIXES):
+            return self._recorded(environ, start_response)
+        return self._route(environ, start_response)
+
+    def _recorded(self, environ: dict, start_response) -> Iterable[bytes]:
+        status: list[str] = []
+
+        def recording_start_response(status_line: str, headers, exc_info=None):
+            status.append(status_line)
+            return start_response(status_line, headers, exc_info)
+
+        answer = self._route(environ, recording_start_response)
+        self.request_log.record(environ, status[-1] if status else "", answer)
+        return answer
+
+    def _route(self, environ: dict, start_response) -> Iterable[bytes]:
         path = environ["PATH_INFO"]
         target = environ.get("HTTP_X_AMZ_TARGET", "")
         if target.startswith("AmazonSQS") or (not target and _is_sqs_json_without_target(environ)):

@@ -1,8 +1,14 @@
-"""Apache Kafka's jars, resolved from Maven Central once into a per-user cache."""
+"""Apache Kafka's jars, fetched from Maven Central once into a per-user cache.
+
+A release pinned in `jar_manifest` is plain HTTPS downloads checked against SHA-256 sums, no Maven
+needed; Maven (mvn) resolves the jars when the download cannot (a mirror in ~/.m2/settings.xml, an
+unpinned release).
+"""
 
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
 import re
 import shutil
@@ -10,12 +16,18 @@ import subprocess
 import tempfile
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from emulator.kafka import probes
+from emulator.kafka.jar_manifest import JARS, Jar
 from emulator.service import ServiceStartError
 
+DOWNLOAD_TIMEOUT_SECONDS = 30  # per read: a stalled connection fails rather than hangs the start
+PARALLEL_DOWNLOADS = 4
 KAFKA_VERSION = "4.3.1"
 # Kafka's own slf4j-api is 1.7.x, so the binding must be a 1.7.x one too.
 SLF4J_BINDING = ("org.slf4j", "slf4j-simple", "1.7.36")
@@ -46,10 +58,16 @@ def default_cache_dir() -> Path:
 class KafkaJars:
     """The classpath of one Kafka release in the cache: `<cache>/kafka-<version>/libs/*.jar`."""
 
-    def __init__(self, cache_dir: Path, version: str = KAFKA_VERSION) -> None:
+    def __init__(
+        self, cache_dir: Path, version: str = KAFKA_VERSION, repository: str = "",
+        pinned: tuple[Jar, ...] | None = None,
+    ) -> None:  # fmt: skip
+        """`repository`: a Maven repository URL to download pinned jars from; empty: Maven (mvn) only."""
         self.cache_dir = cache_dir
         self.version = version
         self.lib_dir = cache_dir / f"kafka-{version}" / "libs"
+        self.repository = repository.rstrip("/")
+        self.pinned = JARS.get(version) if pinned is None else pinned
 
     @property
     def cached(self) -> bool:
@@ -61,22 +79,74 @@ class KafkaJars:
         return str(self.lib_dir / "*")
 
     def ensure(self, progress: Callable[[str], None] = lambda line: None) -> None:
-        """Resolve the jars unless cached. Safe to call from several processes at once."""
+        """Fetch the jars unless cached. Safe to call from several processes at once."""
         if self.cached:
             return
-        maven = probes.maven_executable()
-        if maven is None:
-            raise ServiceStartError(
-                f"Kafka {self.version}'s jars are not cached in {self.lib_dir.parent} and Maven (mvn) is not on PATH: "
-                "install Maven 3.8+ so cloudtwin can fetch them once, or use --kafka external=HOST:PORT"
-            )
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         with open(self.cache_dir / f"kafka-{self.version}.lock", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)  # another process may be fetching the same release
             if not self.cached:
-                self._fetch(maven, progress)
+                self._fetch(progress)
 
-    def _fetch(self, maven: str, progress: Callable[[str], None]) -> None:
+    def _fetch(self, progress: Callable[[str], None]) -> None:
+        download_error = None
+        if self.repository and self.pinned:
+            try:
+                self._download(progress)
+                return
+            except ServiceStartError as exc:
+                download_error = str(exc)
+        maven = probes.maven_executable()
+        if maven is None:
+            tried = f"{download_error}, and " if download_error else ""
+            raise ServiceStartError(
+                f"Kafka {self.version}'s jars are not cached in {self.lib_dir.parent}: {tried}Maven (mvn) is not on "
+                "PATH: install Maven 3.8+ so cloudtwin can fetch them once, or use --kafka external=HOST:PORT"
+            )
+        if download_error:
+            progress(f"{download_error}; trying Maven")
+        self._fetch_with_maven(maven, progress)
+
+    def _download(self, progress: Callable[[str], None]) -> None:
+        """Download the pinned jars from the repository, each checked against its SHA-256 sum."""
+        staging = Path(tempfile.mkdtemp(prefix=f"kafka-{self.version}-", dir=self.cache_dir))
+        try:
+            (staging / "libs").mkdir()
+            progress(
+                f"downloading Apache Kafka {self.version} ({len(self.pinned)} jars) from {self.repository} "
+                f"into {self.lib_dir} (once)"
+            )
+            with ThreadPoolExecutor(PARALLEL_DOWNLOADS) as pool:
+                sizes = list(pool.map(lambda jar: self._download_jar(jar, staging / "libs"), self.pinned))
+            self.lib_dir.parent.mkdir(parents=True, exist_ok=True)
+            os.rename(staging / "libs", self.lib_dir)
+            progress(f"cached {len(sizes)} jars ({sum(sizes) / 1e6:.1f} MB) of Apache Kafka {self.version}")
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+    def _download_jar(self, jar: Jar, into: Path) -> int:
+        group, artifact, version, sha256 = jar
+        file_name = f"{artifact}-{version}.jar"
+        url = f"{self.repository}/{group.replace('.', '/')}/{artifact}/{version}/{file_name}"
+        digest = hashlib.sha256()
+        size = 0
+        try:
+            with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_SECONDS) as response, open(
+                into / file_name, "wb"
+            ) as out:  # fmt: skip
+                while chunk := response.read(1 << 16):
+                    digest.update(chunk)
+                    out.write(chunk)
+                    size += len(chunk)
+        except urllib.error.HTTPError as exc:
+            raise ServiceStartError(f"cannot download {url}: HTTP {exc.code} {exc.reason}") from None
+        except OSError as exc:
+            raise ServiceStartError(f"cannot download {url}: {getattr(exc, 'reason', exc)}") from None
+        if digest.hexdigest() != sha256:
+            raise ServiceStartError(f"{url} does not have the SHA-256 sum cloudtwin pins for it; not used")
+        return size
+
+    def _fetch_with_maven(self, maven: str, progress: Callable[[str], None]) -> None:
         staging = Path(tempfile.mkdtemp(prefix=f"kafka-{self.version}-", dir=self.cache_dir))
         try:
             group, artifact, binding = SLF4J_BINDING

@@ -115,7 +115,12 @@ class KafkaService:
         port = port or free_port(settings.host)
         cache = Path(settings.kafka_cache_dir) if settings.kafka_cache_dir else default_cache_dir()
         return JvmBroker(
-            KafkaJars(cache), settings.host, port, cache / "running", progress=_say, nice=settings.kafka_nice
+            KafkaJars(cache, repository=settings.kafka_jars_url),
+            settings.host,
+            port,
+            cache / "running",
+            progress=_say,
+            nice=settings.kafka_nice,
         )
 
     def _run(self) -> None:

@@ -30,3 +30,6 @@ def test_kafka_tests_skip_with_the_reason_when_no_backend_can_run(tmp_path):
     assert "1 skipped" in result.stdout
     assert "no Kafka backend can run here" in result.stdout
     assert "no Java runtime" in result.stdout
+    # The plugin's user passes --cloudtwin-kafka, not serve's --kafka.
+    assert "or pass --cloudtwin-kafka external=HOST:PORT" in result.stdout
+    assert "--kafka " not in result.stdout

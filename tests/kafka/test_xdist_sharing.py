@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import uuid
 from pathlib import Path
 
 import pytest
 
 from emulator.kafka import probes
+from pytest_plugin.kafka_sharing import SharedBroker
 
 java = probes.java_runtime()
 
@@ -50,3 +52,30 @@ def test_two_workers_of_one_run_use_one_broker(tmp_path):
     assert sorted(backend for backend, _, _ in reports) == ["external", "jvm"]
     assert reports[0][1] == reports[1][1]  # the same bootstrap address
     assert reports[0][2] != reports[1][2]  # isolation is by unique topic names
+    assert not (Path(tempfile.gettempdir()) / f"cloudtwin-kafka-{run_id}").exists()  # the run's folder is gone
+
+
+class StubBroker:
+    def wait_ready(self) -> str:
+        return "127.0.0.1:9092"
+
+
+def test_the_last_worker_to_leave_removes_the_runs_folder(tmp_path):
+    directory = tmp_path / "cloudtwin-kafka-run"
+    owner = SharedBroker(directory)
+    bootstrap, service = owner.join(StubBroker)
+    assert bootstrap is None and isinstance(service, StubBroker)
+    assert SharedBroker(directory).bootstrap_file.read_text() == "127.0.0.1:9092"
+    owner.leave(owner=True)
+    assert not directory.exists()
+
+
+def test_a_worker_whose_broker_cannot_start_leaves_no_folder(tmp_path):
+    directory = tmp_path / "cloudtwin-kafka-run"
+
+    def cannot_start():
+        raise RuntimeError("no backend")
+
+    with pytest.raises(RuntimeError):
+        SharedBroker(directory).join(cannot_start)
+    assert not directory.exists()
