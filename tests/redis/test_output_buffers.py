@@ -314,6 +314,7 @@ def test_closed_connections_are_freed_at_once_and_leave_nothing_behind(service: 
         for sock in sockets:
             sock.close()
         assert wait_for(lambda: len(service.engine.connections) == 1)
+        assert not service.engine.server.closed_sockets, "fakeredis's lazy-cleanup queue still holds them"
         control.ping()
         assert [ref() for ref in connections] == [None] * 20
         assert [ref() for ref in engine_sockets] == [None] * 20
