@@ -115,7 +115,7 @@ class ClientConnection:
         if self.closed or self.dropped:
             return
         out = self.out
-        if not out:
+        if not out.size:
             self.server.to_flush.append(self)
         out.append(data)
         if out.size >= self.engine.output_limit_floor or self.soft_limit_since is not None:
@@ -152,7 +152,7 @@ class ClientConnection:
     def flush(self) -> None:
         """Send what is queued; whatever the kernel does not take waits for the socket to become writable."""
         out = self.out
-        if self.closed or not out or self.handshaking:
+        if self.closed or not out.size or self.handshaking:
             return
         # Read before sending: once the reply is out, the client may move the clock before this thread resumes.
         writing_at = self.engine.clock.now()
@@ -163,7 +163,7 @@ class ClientConnection:
             return
         if sent:
             self.last_interaction = writing_at
-        if not out:
+        if not out.size:
             self.server.want_write(self, False)
             if self.closing:
                 self.server.discard(self)

@@ -21,12 +21,16 @@ SEND_BUDGET = 256 * 1024
 
 
 class OutputBuffer:
-    __slots__ = ("_chunks", "_offset", "size")
+    __slots__ = ("_chunks", "_offset", "_tail", "_tail_size", "size")
 
     def __init__(self) -> None:
-        self._chunks: deque[bytes | bytearray] = deque()
+        self._chunks: deque[bytes] = deque()
         # How much of the first chunk the socket has already taken.
         self._offset = 0
+        # The latest small replies, joined into one chunk once they would fill it or are sent: appending stays as
+        # cheap as a list append, and no more than a chunk's worth is ever held as separate objects.
+        self._tail: list[bytes] = []
+        self._tail_size = 0
         self.size = 0
 
     def __len__(self) -> int:
@@ -34,24 +38,26 @@ class OutputBuffer:
 
     @property
     def chunk_count(self) -> int:
-        return len(self._chunks)
+        return len(self._chunks) + (1 if self._tail else 0)
 
     def append(self, data: bytes) -> None:
-        chunks = self._chunks
-        self.size += len(data)
-        if chunks:
-            tail = chunks[-1]
-            if len(tail) + len(data) <= CHUNK_BYTES:
-                if type(tail) is bytearray:
-                    tail += data
-                else:
-                    # The first small reply is kept as it came (one reply, one send: nothing to copy); a second one
-                    # starts a chunk that later ones are packed into.
-                    packed = bytearray(tail)
-                    packed += data
-                    chunks[-1] = packed
+        size = len(data)
+        self.size += size
+        if self._tail_size + size > CHUNK_BYTES:
+            self._pack()
+            if size >= CHUNK_BYTES:
+                # A large reply is a chunk of its own, as it came: nothing to copy.
+                self._chunks.append(data)
                 return
-        chunks.append(data)
+        self._tail.append(data)
+        self._tail_size += size
+
+    def _pack(self) -> None:
+        tail = self._tail
+        if tail:
+            self._chunks.append(tail[0] if len(tail) == 1 else b"".join(tail))
+            self._tail = []
+            self._tail_size = 0
 
     def send(self, sock: socket.socket, budget: int = SEND_BUDGET) -> int:
         """Send from the front until the socket takes less than offered or `budget` bytes went; the bytes sent.
@@ -60,12 +66,15 @@ class OutputBuffer:
         """
         chunks = self._chunks
         total = 0
-        while chunks and total < budget:
+        while total < budget:
+            if not chunks:
+                if not self._tail:
+                    break
+                self._pack()
             head = chunks[0]
             offset = self._offset
             try:
                 if offset:
-                    # Released at once: a bytearray with a live view cannot be appended to.
                     with memoryview(head) as view, view[offset:] as rest:
                         sent = sock.send(rest)
                 else:
@@ -85,4 +94,6 @@ class OutputBuffer:
     def clear(self) -> None:
         self._chunks = deque()
         self._offset = 0
+        self._tail = []
+        self._tail_size = 0
         self.size = 0
