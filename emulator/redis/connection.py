@@ -37,9 +37,6 @@ MAX_READ_SIZE = 1024 * 1024
 CONNECTION_FOOTPRINT = 12 * 1024
 # Commands pipelined behind a blocked command wait here; past this many, reading pauses until it unblocks.
 MAX_PENDING_COMMANDS = 10_000
-# Commands one client runs per turn of the loop; the rest of its pipeline waits for its next turn, after every other
-# client had one, so a client flooding commands delays the others by about a millisecond, not by its whole backlog.
-COMMANDS_PER_TURN = 128
 
 
 class Blocked:
@@ -229,41 +226,19 @@ class ClientConnection:
         self.server.want_write(self, False)
 
     def run(self, commands: list[list[bytes]]) -> None:
-        if self.pending:
-            # Commands read earlier still wait (behind a blocked one, or for this client's next turn): keep the order.
-            self._defer(commands)
-            return
         for index, args in enumerate(commands):
             if self.blocked is not None or self.closing or self.closed or self.dropped:
-                self._defer(commands[index:])
-                return
-            if index == COMMANDS_PER_TURN:
-                self._defer(commands[index:])
-                self._continue_next_turn()
+                self.pending.extend(commands[index:])
+                if len(self.pending) > MAX_PENDING_COMMANDS:
+                    self.server.pause_reading(self)
                 return
             self.execute(args)
 
-    def _defer(self, commands: list[list[bytes]]) -> None:
-        self.pending.extend(commands)
-        if len(self.pending) > MAX_PENDING_COMMANDS:
-            self.server.pause_reading(self)
-
-    def _continue_next_turn(self) -> None:
-        # Nothing more is read from the client until what it sent has run.
-        self.server.pause_reading(self)
-        self.server.next_turn.append(self)
-
     def resume(self) -> None:
-        """Run the commands that wait, up to this client's share of a turn."""
-        ran = 0
+        """Run the commands that arrived while blocked."""
+        self.server.resume_reading(self)
         while self.pending and self.blocked is None and not self.closing and not self.closed and not self.dropped:
-            if ran == COMMANDS_PER_TURN:
-                self._continue_next_turn()
-                return
             self.execute(self.pending.popleft())
-            ran += 1
-        if len(self.pending) <= MAX_PENDING_COMMANDS:
-            self.server.resume_reading(self)
 
     def execute(self, args: list[bytes]) -> None:
         try:

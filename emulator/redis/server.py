@@ -50,8 +50,6 @@ class RespServer:
         self._thread: threading.Thread | None = None
         self.to_flush: list[ClientConnection] = []
         self.to_resume: list[ClientConnection] = []
-        # Connections with commands left over from their last turn, run after the next round of socket events.
-        self.next_turn: list[ClientConnection] = []
         # Connections over their output buffer limit, closed by the loop once the command that queued too much is done.
         self.to_close: list[ClientConnection] = []
         self._paused: set[ClientConnection] = set()
@@ -103,7 +101,7 @@ class RespServer:
         clock = engine.clock
         next_sweep = 0.0
         while self._running:
-            timeout = 0.0 if self.next_turn else EXPIRY_SWEEP_INTERVAL
+            timeout = EXPIRY_SWEEP_INTERVAL
             if engine.blocked:
                 deadlines = [c.blocked.deadline for c in engine.blocked if c.blocked and c.blocked.deadline]
                 if deadlines:
@@ -154,11 +152,6 @@ class RespServer:
                     self.discard(target)
 
     def _after_events(self) -> None:
-        if self.next_turn:
-            continuing, self.next_turn = self.next_turn, []
-            for connection in continuing:
-                if not connection.closed:
-                    connection.resume()
         while self.to_resume:
             resumed, self.to_resume = self.to_resume, []
             for connection in resumed:
