@@ -285,6 +285,33 @@ def test_config_set_and_get_of_client_output_buffer_limit_match_redis(both) -> N
             server.config_set("client-output-buffer-limit", "normal 0 0 0 slave 256mb 64mb 60 pubsub 32mb 8mb 60")
 
 
+# --- one client's backlog against the others
+
+
+def test_a_long_pipeline_runs_in_turns_and_other_clients_are_answered_in_between(service: RedisService) -> None:
+    observer = client(service.port)
+    observer.set("counter", 0)
+    flood = 50_000
+    with socket.create_connection(("127.0.0.1", service.port), timeout=10) as flooder:
+        sender = threading.Thread(target=flooder.sendall, args=(command(b"INCR", b"counter") * flood,), daemon=True)
+        sender.start()
+        seen: set[int] = set()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            value = int(observer.get("counter"))
+            seen.add(value)
+            if value == flood:
+                break
+        sender.join(10)
+        expected = b"".join(b":%d\r\n" % value for value in range(1, flood + 1))
+        received = bytearray()
+        while len(received) < len(expected):
+            received += flooder.recv(1024 * 1024)
+    assert received == expected
+    # Answered all along the other client's pipeline, not only between long runs of it.
+    assert len(seen - {0, flood}) >= 20
+
+
 # --- reply buffers
 
 
