@@ -78,7 +78,10 @@ class EngineSocket(
 
     def put_response(self, msg: Any) -> None:
         # Replies go straight to the connection from `execute`; what fakeredis puts here is out of band (pub/sub).
-        self.connection.push(msg if isinstance(msg, Push) else Push(msg))
+        # A closed connection lets go of its socket (None here): a message that still finds the socket is dropped.
+        connection = self.connection
+        if connection is not None:
+            connection.push(msg if isinstance(msg, Push) else Push(msg))
 
     def execute(self, signature: Signature, arguments: list[bytes], fields: list[bytes]) -> None:
         """Run one command fakeredis implements and reply, as fakeredis's `_process_command` does once it has the

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import fnmatch
+import re
 from collections.abc import Callable
+from typing import NamedTuple
 
 from fakeredis._helpers import SimpleError
 
@@ -90,6 +92,59 @@ def _bulk_len(value: str) -> str:
     return str(size)
 
 
+class OutputBufferLimit(NamedTuple):
+    """One client class's client-output-buffer-limit, in bytes and seconds; 0 turns a bound off."""
+
+    hard: int
+    soft: int
+    soft_seconds: int
+
+
+# The classes in the order CONFIG GET lists them; a replica, which the twin never has, is `slave` there.
+OUTPUT_BUFFER_CLASSES = ("normal", "slave", "pubsub")
+_OUTPUT_BUFFER_CLASS_NAMES = {"normal": "normal", "slave": "slave", "replica": "slave", "pubsub": "pubsub"}
+DEFAULT_OUTPUT_BUFFER_LIMITS = "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"
+_SECONDS = re.compile(r"[+-]?[0-9]+")
+
+
+def parse_output_buffer_limits(text: str) -> dict[str, OutputBufferLimit]:
+    """`<class> <hard> <soft> <soft seconds>` groups, as redis' CONFIG SET client-output-buffer-limit reads them:
+    units allowed in sizes, `replica` meaning `slave`, a later group for a class replacing an earlier one."""
+    words = text.split()
+    if len(words) % 4:
+        raise ValueError("Wrong number of arguments in buffer limit configuration.")
+    limits: dict[str, OutputBufferLimit] = {}
+    for start in range(0, len(words), 4):
+        name, hard, soft, seconds = words[start : start + 4]
+        client_class = _OUTPUT_BUFFER_CLASS_NAMES.get(name.lower())
+        if client_class is None:
+            raise ValueError("Invalid client class specified in buffer limit configuration.")
+        try:
+            if not _SECONDS.fullmatch(seconds) or int(seconds) < 0:
+                raise ValueError(seconds)
+            limits[client_class] = OutputBufferLimit(parse_memory(hard), parse_memory(soft), int(seconds))
+        except ValueError:
+            raise ValueError("Error in hard, soft or soft_seconds setting in buffer limit configuration.") from None
+    return limits
+
+
+def _output_buffer_limits(value: str) -> str:
+    return _render_output_buffer_limits(parse_output_buffer_limits(value))
+
+
+def _render_output_buffer_limits(limits: dict[str, OutputBufferLimit]) -> str:
+    return " ".join(
+        f"{name} {limits[name].hard} {limits[name].soft} {limits[name].soft_seconds}"
+        for name in OUTPUT_BUFFER_CLASSES
+        if name in limits
+    )
+
+
+def _merge_output_buffer_limits(current: str, update: str) -> str:
+    # CONFIG SET names some classes; the others keep their limits.
+    return _render_output_buffer_limits({**parse_output_buffer_limits(current), **parse_output_buffer_limits(update)})
+
+
 _PARAMETERS: dict[str, tuple[str, Callable[[str], str]]] = {
     "requirepass": ("", _any),
     "maxmemory": ("0", _memory),
@@ -106,7 +161,11 @@ _PARAMETERS: dict[str, tuple[str, Callable[[str], str]]] = {
     # Microseconds a command must take to enter the slow log (negative: none do); how many entries it keeps.
     "slowlog-log-slower-than": ("10000", _integer),
     "slowlog-max-len": ("128", _between(0, 2**63 - 1)),
+    # Per class of client: disconnect at `hard` bytes of unsent replies, or past `soft` for `soft seconds` on end.
+    "client-output-buffer-limit": (DEFAULT_OUTPUT_BUFFER_LIMITS, _output_buffer_limits),
 }
+# Parameters a CONFIG SET may change in part: the new value is merged into the current one.
+_MERGED: dict[str, Callable[[str, str], str]] = {"client-output-buffer-limit": _merge_output_buffer_limits}
 # Reported as the emulator runs them (16 databases, no persistence); setting them is refused, not ignored.
 _READ_ONLY = {"databases", "appendonly", "save"}
 
@@ -139,6 +198,9 @@ class ServerConfig:
             except ValueError as exc:
                 raise _failed(name, str(exc)) from None
         for name, value in checked.items():
+            merge = _MERGED.get(name)
+            if merge is not None:
+                value = merge(self._values[name], value)
             self._values[name] = value
             self._on_change(name, value)
 

@@ -14,10 +14,12 @@ from fakeredis._commands import Key, Signature
 from fakeredis._helpers import QUEUED, NoResponse, SimpleError
 
 from emulator.redis.client_socket import EngineSocket
+from emulator.redis.commands.client_list import client_line
 from emulator.redis.commands.connection import NOAUTH, not_allowed_while_subscribed
 from emulator.redis.commands.registry import CONTAINERS, SERVER_COMMANDS, ServerCommand, command_name
 from emulator.redis.dispatch import has_subcommands, resolve
 from emulator.redis.engine import DENYOOM_COMMANDS, READONLY_COMMANDS, UNMONITORED_COMMANDS
+from emulator.redis.output_buffer import UNCOUNTED_BYTES, OutputBuffer
 from emulator.redis.protocol import ProtocolError, RequestReader, encode, error
 from emulator.redis.redaction import redact
 
@@ -27,11 +29,12 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 OOM = "OOM command not allowed when used memory > 'maxmemory'."
-READ_SIZE = 256 * 1024
-# A subscriber that stops reading is disconnected past this much queued output (redis: client-output-buffer-limit
-# pubsub 32mb); a normal client gets a larger allowance for big replies it has not read yet.
-PUBSUB_OUTPUT_LIMIT = 32 * 1024 * 1024
-OUTPUT_LIMIT = 1024 * 1024 * 1024
+# Bytes read from a client per turn of the loop (redis: PROTO_IOBUF_LEN), so one client's long pipeline waits its turn
+# behind the others rather than running for a long time in one go; the rest of a large argument is read in one go.
+READ_SIZE = 16 * 1024
+MAX_READ_SIZE = 1024 * 1024
+# What a connection's own objects (with its fakeredis socket) take, measured with tracemalloc: let go of at close.
+CONNECTION_FOOTPRINT = 12 * 1024
 # Commands pipelined behind a blocked command wait here; past this many, reading pauses until it unblocks.
 MAX_PENDING_COMMANDS = 10_000
 # redis-server's words (networking.c, 7.0), logged at most once a minute however many requests it cuts off.
@@ -60,10 +63,13 @@ class ClientConnection:
         self.fd = sock.fileno()
         self.server_address = sock.getsockname()[:2]
         self.reader = RequestReader(int(self.engine.config["proto-max-bulk-len"]))
-        self.out: list[bytes | memoryview] = []
-        self.out_size = 0
+        self.out = OutputBuffer()
+        # Since when (emulator clock) the replies queued have stayed past the soft client-output-buffer-limit.
+        self.soft_limit_since: float | None = None
         self.closed = False
         self.closing = False
+        # Over its output buffer limit: nothing more is queued or run for it, and the loop closes it.
+        self.dropped = False
         self.handshaking = isinstance(sock, ssl.SSLSocket)
         self.blocked: Blocked | None = None
         self.pending: deque[list[bytes]] = deque()
@@ -95,14 +101,9 @@ class ClientConnection:
 
     def push(self, message: list) -> None:
         self._write(encode(message, self.resp3))
-        if self.out_size > PUBSUB_OUTPUT_LIMIT:
-            self.server.discard(self)
 
     def monitor_output(self, line: bytes) -> None:
-        # A monitor that stops reading is dropped past the same limit as a subscriber.
         self._write(line)
-        if self.out_size > PUBSUB_OUTPUT_LIMIT:
-            self.server.discard(self)
 
     def start_monitoring(self) -> None:
         if not self.monitoring:
@@ -115,41 +116,62 @@ class ClientConnection:
             self.engine.monitors.remove(self)
 
     def _write(self, data: bytes) -> None:
-        if self.closed:
+        if self.closed or self.dropped:
             return
-        if not self.out:
+        out = self.out
+        if not out.size:
             self.server.to_flush.append(self)
-        self.out.append(data)
-        self.out_size += len(data)
-        if self.out_size > OUTPUT_LIMIT:
-            self.server.discard(self)
+        out.append(data)
+        if out.size >= self.engine.output_limit_floor or self.soft_limit_since is not None:
+            self._check_output_limit()
+
+    def _check_output_limit(self) -> None:
+        """Drop the client at its class's client-output-buffer-limit, as redis does: at once at the hard limit, or
+        once past the soft limit for longer than its seconds, counting what is queued beyond the first 16 KiB.
+        MONITOR clients are normal ones there, as in redis."""
+        queued = self.out.size - UNCOUNTED_BYTES
+        if queued <= 0:
+            return
+        limit = self.engine.output_limits["pubsub" if self.socket._pubsub else "normal"]
+        past_soft = False
+        if limit.soft and queued >= limit.soft:
+            now = self.engine.clock.now()
+            if self.soft_limit_since is None:
+                self.soft_limit_since = now
+            else:
+                past_soft = now - self.soft_limit_since > limit.soft_seconds
+        else:
+            self.soft_limit_since = None
+        if past_soft or (limit.hard and queued >= limit.hard):
+            self.engine.stats.client_output_buffer_limit_disconnections += 1
+            client = client_line(self.socket)
+            log.warning("Client %s scheduled to be closed ASAP for overcoming of output buffer limits.", client)
+            self.dropped = True
+            self.engine.heap.released(self.out.size)
+            self.out.clear()
+            # Not closed here: a reply may be queued while fakeredis's lock is held (PUBLISH, a keyspace event),
+            # and closing takes that lock. The loop closes it once the command is done.
+            self.server.close_soon(self)
 
     def flush(self) -> None:
         """Send what is queued; whatever the kernel does not take waits for the socket to become writable."""
-        if self.closed or not self.out or self.handshaking:
+        out = self.out
+        if self.closed or not out.size or self.handshaking:
             return
-        data = self.out[0] if len(self.out) == 1 else b"".join(self.out)
         # Read before sending: once the reply is out, the client may move the clock before this thread resumes.
         writing_at = self.engine.clock.now()
         try:
-            sent = self.sock.send(data)
-        except (BlockingIOError, ssl.SSLWantWriteError, ssl.SSLWantReadError):
-            sent = 0
+            sent = out.send(self.sock)
         except OSError:
             self.server.discard(self)
             return
         if sent:
             self.last_interaction = writing_at
-        if sent == len(data):
-            self.out.clear()
-            self.out_size = 0
+        if not out.size:
             self.server.want_write(self, False)
             if self.closing:
                 self.server.discard(self)
         else:
-            # A view, so a large reply drained in many sends is not copied again for each.
-            self.out = [memoryview(data)[sent:]]
-            self.out_size = len(data) - sent
             self.server.want_write(self, True)
 
     def idle_past(self, now: float, timeout: float) -> bool:
@@ -160,7 +182,7 @@ class ClientConnection:
         return now - self.last_interaction > timeout
 
     def buffered_bytes(self) -> int:
-        return self.out_size + self.reader.buffered
+        return self.out.size + self.reader.buffered
 
     def close_after_reply(self) -> None:
         self.closing = True
@@ -173,7 +195,7 @@ class ClientConnection:
             return
         while True:
             try:
-                data = self.sock.recv(READ_SIZE)
+                data = self.sock.recv(min(max(READ_SIZE, self.reader.missing), MAX_READ_SIZE))
             except (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
                 return
             except OSError:
@@ -212,8 +234,8 @@ class ClientConnection:
 
     def run(self, commands: list[list[bytes]]) -> None:
         for index, args in enumerate(commands):
-            if self.blocked is not None or self.closing or self.closed:
-                if not self.closed:
+            if self.blocked is not None or self.closing or self.closed or self.dropped:
+                if not (self.closed or self.dropped):
                     self.pending.extend(commands[index:])
                     if len(self.pending) > MAX_PENDING_COMMANDS:
                         self.server.pause_reading(self)
@@ -223,7 +245,7 @@ class ClientConnection:
     def resume(self) -> None:
         """Run the commands that arrived while blocked."""
         self.server.resume_reading(self)
-        while self.pending and self.blocked is None and not self.closing and not self.closed:
+        while self.pending and self.blocked is None and not self.closing and not self.closed and not self.dropped:
             self.execute(self.pending.popleft())
 
     def execute(self, args: list[bytes]) -> None:
@@ -418,10 +440,27 @@ class ClientConnection:
         with self.engine.server.lock:
             self.socket._cleanup(self.engine.server)
             self.socket.close()
+            _forget_closed_socket(self.engine.server.closed_sockets, self.socket)
         try:
             self.sock.close()
         except OSError:
             pass
+        self.engine.heap.released(self.out.size + self.reader.buffered + CONNECTION_FOOTPRINT)
+        # What the client left unread or unsent goes now; and with the reference cycles between this connection, its
+        # fakeredis socket and that socket's (unused) command parser broken, the rest is freed as the last reference
+        # goes, not whenever the cyclic collector next looks at the oldest generation.
+        self.out.clear()
+        self.pending.clear()
+        self.reader = RequestReader(self.reader.max_bulk_len)
+        self.socket._parser.close()
+        self.socket.connection = None  # type: ignore[assignment]
+
+
+def _forget_closed_socket(closed_sockets: list, sock: EngineSocket) -> None:
+    """Take back the weak reference fakeredis's close() queued for a cleanup we already did: left there until the next
+    command, thousands of them would pin the allocator's arenas that the closed connections' objects lived in."""
+    if closed_sockets and closed_sockets[-1]() is sock:
+        closed_sockets.pop()
 
 
 def _touches_keys(signature: Signature) -> bool:

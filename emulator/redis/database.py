@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from fakeredis._core import Database
 
-from emulator.redis.memory import estimate_key
+from emulator.redis.memory import KEY_OVERHEAD, estimate_key
 
 if TYPE_CHECKING:
     from emulator.redis.engine import RedisEngine
@@ -93,6 +93,8 @@ class TrackedDatabase(Database):
         self.engine.blocked_may_proceed = True
 
     def clear(self) -> None:
+        # Sizes are settled lazily: the key count gives a floor for what the keys that are going held.
+        self.engine.heap.released(self.used_memory + len(self._dict) * KEY_OVERHEAD)
         super().clear()
         self.sizes.clear()
         self.recency.clear()

@@ -14,10 +14,12 @@ from fakeredis._helpers import compile_pattern
 from emulator.clock import Clock
 from emulator.redis.clock_link import follow_clock
 from emulator.redis.commands.expiry import redis_time
-from emulator.redis.config import ServerConfig
+from emulator.redis.config import OutputBufferLimit, ServerConfig, parse_output_buffer_limits
 from emulator.redis.database import TrackedDatabase
+from emulator.redis.heap import HeapTrimmer
 from emulator.redis.memory import STARTUP_MEMORY
 from emulator.redis.monitor import SCRIPT_COMMANDS, monitor_line
+from emulator.redis.output_buffer import UNCOUNTED_BYTES
 from emulator.redis.protocol import Push
 from emulator.redis.slowlog import SlowLog
 from emulator.redis.stats import Stats
@@ -91,6 +93,12 @@ class RedisEngine:
         # When the last cross-protocol (HTTP) request was logged, on the monotonic clock: redis warns once a minute.
         self.cross_protocol_warned_at = float("-inf")
         self._peak_memory = 0
+        self.heap = HeapTrimmer()
+        self.output_limits: dict[str, OutputBufferLimit] = {}
+        # The smallest output buffer a limit of a class the twin's clients fall in looks at (no client is ever a
+        # replica): below it a reply is queued without checking limits.
+        self.output_limit_floor: float = 0
+        self._set_output_limits(self.config["client-output-buffer-limit"])
 
     @property
     def databases(self) -> list[TrackedDatabase]:
@@ -120,6 +128,14 @@ class RedisEngine:
         elif name == "notify-keyspace-events":
             self.server.config[b"notify-keyspace-events"] = value.encode()
             self.keyspace_events = "K" in value or "E" in value
+        elif name == "client-output-buffer-limit":
+            self._set_output_limits(value)
+
+    def _set_output_limits(self, value: str) -> None:
+        self.output_limits = parse_output_buffer_limits(value)
+        limits = self.output_limits
+        bounds = [bound for name in ("normal", "pubsub") for bound in (limits[name].hard, limits[name].soft) if bound]
+        self.output_limit_floor = min(bounds, default=float("inf")) + UNCOUNTED_BYTES
 
     def define_users(self, rules: str) -> None:
         """Create ACL users from `name rule rule ...; name rule ...`, the arguments ACL SETUSER takes."""

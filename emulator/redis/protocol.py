@@ -35,6 +35,11 @@ class RequestReader:
     def buffered(self) -> int:
         return len(self._buffer)
 
+    @property
+    def missing(self) -> int:
+        """Bytes still to come of an argument the buffer holds the start of; 0 if none is known to be pending."""
+        return max(0, self._needed - len(self._buffer))
+
     def feed(self, data: bytes) -> list[list[bytes]]:
         pending = self._buffer
         if pending:

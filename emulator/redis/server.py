@@ -50,6 +50,8 @@ class RespServer:
         self._thread: threading.Thread | None = None
         self.to_flush: list[ClientConnection] = []
         self.to_resume: list[ClientConnection] = []
+        # Connections over their output buffer limit, closed by the loop once the command that queued too much is done.
+        self.to_close: list[ClientConnection] = []
         self._paused: set[ClientConnection] = set()
         self._writing: set[ClientConnection] = set()
 
@@ -67,8 +69,14 @@ class RespServer:
         self.wake()
         if self._thread is not None:
             self._thread.join(timeout=10)
-        for connection in list(self.engine.connections.values()):
-            self.discard(connection)
+        if self._thread is not None and self._thread.is_alive():
+            # A loop stuck in a command may hold fakeredis's lock, which a clean close takes: stop serving anyway.
+            log.error("the Redis loop did not stop within 10 s; closing its connections without cleaning up")
+            for connection in list(self.engine.connections.values()):
+                connection.sock.close()
+        else:
+            for connection in list(self.engine.connections.values()):
+                self.discard(connection)
         self.selector.close()
         self.listener.close()
         self._wake_reader.close()
@@ -98,30 +106,7 @@ class RespServer:
                 deadlines = [c.blocked.deadline for c in engine.blocked if c.blocked and c.blocked.deadline]
                 if deadlines:
                     timeout = max(0.0, min(timeout, min(deadlines) - clock.now()))
-            try:
-                events = self.selector.select(timeout)
-            except OSError as exc:
-                if exc.errno == errno.EINTR:
-                    continue
-                raise
-            for key, mask in events:
-                target = key.data
-                if target is None:
-                    self._accept()
-                elif target is self._wake_reader:
-                    self._drain_wakeups()
-                else:
-                    try:
-                        if mask & selectors.EVENT_READ:
-                            target.on_readable()
-                        if mask & selectors.EVENT_WRITE and not target.closed:
-                            if target.handshaking:
-                                target.handshake()
-                            else:
-                                target.flush()
-                    except Exception:  # one client's failure must not stop the others
-                        log.exception("redis connection failed; closing it")
-                        self.discard(target)
+            self._serve_ready(timeout)
             try:
                 self._after_events()
                 now = clock.now()
@@ -132,9 +117,39 @@ class RespServer:
                     next_sweep = monotonic + EXPIRY_SWEEP_INTERVAL
                     engine.sweep_expired()
                     self._close_idle(now)
+                    engine.heap.trim_if_due()
                 self._flush_all()
+                self._close_dropped()
             except Exception:  # the loop must survive anything one client causes
                 log.exception("redis loop iteration failed")
+
+    def _serve_ready(self, timeout: float) -> None:
+        """Wait up to `timeout` for sockets to be ready, and serve them. A method of its own, so no local variable keeps
+        the last connection served (and all it holds) alive while the loop waits."""
+        try:
+            events = self.selector.select(timeout)
+        except OSError as exc:
+            if exc.errno == errno.EINTR:
+                return
+            raise
+        for key, mask in events:
+            target = key.data
+            if target is None:
+                self._accept()
+            elif target is self._wake_reader:
+                self._drain_wakeups()
+            else:
+                try:
+                    if mask & selectors.EVENT_READ:
+                        target.on_readable()
+                    if mask & selectors.EVENT_WRITE and not target.closed:
+                        if target.handshaking:
+                            target.handshake()
+                        else:
+                            target.flush()
+                except Exception:  # one client's failure must not stop the others
+                    log.exception("redis connection failed; closing it")
+                    self.discard(target)
 
     def _after_events(self) -> None:
         while self.to_resume:
@@ -143,6 +158,14 @@ class RespServer:
                 if not connection.closed:
                     connection.resume()
         self._flush_all()
+        self._close_dropped()
+
+    def _close_dropped(self) -> None:
+        # Here, at the top of the loop, no command is running and fakeredis's lock is free for the close to take.
+        while self.to_close:
+            dropped, self.to_close = self.to_close, []
+            for connection in dropped:
+                self.discard(connection)
 
     def _flush_all(self) -> None:
         while self.to_flush:
@@ -227,8 +250,14 @@ class RespServer:
         except (ValueError, OSError):
             pass
 
+    def close_soon(self, connection: ClientConnection) -> None:
+        """Close a connection when the loop is next between commands (it may be asked while a command holds
+        fakeredis's lock, which closing takes)."""
+        self.to_close.append(connection)
+
     def discard(self, connection: ClientConnection) -> None:
-        """Close a connection and forget it; every other client carries on."""
+        """Close a connection and forget it; every other client carries on. Never called while fakeredis's lock is
+        held (closing takes it): from inside a command, use `close_soon`."""
         if connection.closed:
             return
         try:

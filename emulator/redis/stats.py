@@ -39,6 +39,9 @@ class Stats:
     total_connections_received: int = 0
     rejected_connections: int = 0
     total_error_replies: int = 0
+    # Clients dropped at their client-output-buffer-limit: the INFO field newer redis has (redis/redis#12476), which
+    # 7.0 lacks; the only way to see such drops without reading the log.
+    client_output_buffer_limit_disconnections: int = 0
     # By command name as fakeredis spells it ("client setname"); INFO writes "client|setname", as redis does.
     commands: dict[str, CommandStat] = field(default_factory=dict)
     # Error replies by their code, the first word of the message (ERR, WRONGTYPE, NOAUTH, ...).

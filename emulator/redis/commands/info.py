@@ -114,6 +114,7 @@ class InfoCommands(ServerCommandsBase):
             "pubsub_channels": len(self._server.subscribers),
             "pubsub_patterns": len(self._server.psubscribers),
             "total_error_replies": stats.total_error_replies,
+            "client_output_buffer_limit_disconnections": stats.client_output_buffer_limit_disconnections,
         }
 
     def _info_replication(self) -> dict[str, Any]:
