@@ -18,6 +18,7 @@ from emulator.redis.commands.cluster import ClusterCommands
 from emulator.redis.commands.config import ConfigCommands
 from emulator.redis.commands.connection import ConnectionCommands, not_allowed_while_subscribed
 from emulator.redis.commands.expiry import ExpiryCommands, redis_time
+from emulator.redis.commands.geo import GeoCommands
 from emulator.redis.commands.info import InfoCommands
 from emulator.redis.commands.latency import LatencyCommands
 from emulator.redis.commands.lists import ListCommands
@@ -49,6 +50,7 @@ class EngineSocket(
     ConnectionCommands,
     ConfigCommands,
     ExpiryCommands,
+    GeoCommands,
     InfoCommands,
     LatencyCommands,
     ListCommands,
