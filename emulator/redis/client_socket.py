@@ -19,6 +19,7 @@ from emulator.redis.commands.config import ConfigCommands
 from emulator.redis.commands.connection import ConnectionCommands, not_allowed_while_subscribed
 from emulator.redis.commands.expiry import ExpiryCommands, redis_time
 from emulator.redis.commands.geo import GeoCommands
+from emulator.redis.commands.hyperloglog import HyperLogLogCommands
 from emulator.redis.commands.info import InfoCommands
 from emulator.redis.commands.latency import LatencyCommands
 from emulator.redis.commands.lists import ListCommands
@@ -51,6 +52,7 @@ class EngineSocket(
     ConfigCommands,
     ExpiryCommands,
     GeoCommands,
+    HyperLogLogCommands,
     InfoCommands,
     LatencyCommands,
     ListCommands,
