@@ -13,7 +13,9 @@ from fakeredis._helpers import QUEUED, NoResponse, SimpleError, SimpleString
 from fakeredis._socket import FakeSocket
 from fakeredis._socket._resp import convert_to_resp2
 
+from emulator.redis.commands.acl import AclCommands
 from emulator.redis.commands.client_list import ClientListCommands
+from emulator.redis.commands.client_name import ClientNameCommands
 from emulator.redis.commands.cluster import ClusterCommands
 from emulator.redis.commands.config import ConfigCommands
 from emulator.redis.commands.connection import ConnectionCommands, not_allowed_while_subscribed
@@ -30,7 +32,7 @@ from emulator.redis.commands.pubsub import PubSubCleanup
 from emulator.redis.commands.replication import ReplicationCommands
 from emulator.redis.commands.scripting import ScriptingCommands
 from emulator.redis.commands.slowlog import SlowlogCommands
-from emulator.redis.dispatch import apply, resolve
+from emulator.redis.dispatch import apply, check_arity, resolve
 from emulator.redis.engine import EVENT_CLASSES, REDIS_VERSION, UNMONITORED_COMMANDS
 from emulator.redis.monitor import SCRIPT_COMMANDS
 from emulator.redis.protocol import Push
@@ -46,7 +48,9 @@ _RESP2_READY = frozenset((bytes, int, type(None), SimpleString))
 
 
 class EngineSocket(
+    AclCommands,
     ClientListCommands,
+    ClientNameCommands,
     ClusterCommands,
     ConnectionCommands,
     ConfigCommands,
@@ -105,7 +109,7 @@ class EngineSocket(
                 for db in server.dbs.values():
                     db.time = now
                 if len(arguments) != len(signature.fixed):
-                    signature.check_arity(arguments, server.version)
+                    check_arity(signature, arguments, server.version)
                 if self._queueing and self._transaction is not None and msgs.FLAG_TRANSACTION not in signature.flags:
                     self._transaction.append((func, signature, arguments))
                     result: Any = QUEUED

@@ -58,6 +58,16 @@ def _lookup(name: bytes, cache: dict[bytes, Signature]) -> Signature | None:
     return signature
 
 
+def check_arity(signature: Signature, arguments: list[Any], version: tuple) -> None:
+    """fakeredis's arity check, with a subcommand named as redis 7 names it in the error: 'acl|getuser'."""
+    try:
+        signature.check_arity(arguments, version)
+    except SimpleError as exc:
+        if " " in signature.name:
+            exc.value = exc.value.replace(f"'{signature.name}'", f"'{signature.name.replace(' ', '|')}'")
+        raise
+
+
 class ArgumentPlan:
     """Which arguments of a command of some length are keys and which need converting, in argument order."""
 
@@ -90,7 +100,7 @@ def plan(signature: Signature, count: int) -> ArgumentPlan:
 def apply(signature: Signature, arguments: list[Any], db: Database, version: tuple) -> tuple:
     """Either (converted arguments, the CommandItems of their keys) or a one-tuple holding the short-circuit answer."""
     if len(arguments) != len(signature.fixed):
-        signature.check_arity(arguments, version)
+        check_arity(signature, arguments, version)
     argument_plan = plan(signature, len(arguments))
     converted = list(arguments)
     for index, kind, is_key in argument_plan.first_pass:
