@@ -14,6 +14,7 @@ from fakeredis._socket import FakeSocket
 from fakeredis._socket._resp import convert_to_resp2
 
 from emulator.redis.commands.acl import AclCommands
+from emulator.redis.commands.bitmap import BitmapCommands
 from emulator.redis.commands.client_list import ClientListCommands
 from emulator.redis.commands.client_name import ClientNameCommands
 from emulator.redis.commands.cluster import ClusterCommands
@@ -25,7 +26,9 @@ from emulator.redis.commands.hyperloglog import HyperLogLogCommands
 from emulator.redis.commands.info import InfoCommands
 from emulator.redis.commands.latency import LatencyCommands
 from emulator.redis.commands.lists import ListCommands
+from emulator.redis.commands.lolwut import LolwutCommands
 from emulator.redis.commands.memory import MemoryCommands
+from emulator.redis.commands.module import ModuleCommands
 from emulator.redis.commands.monitor import MonitorCommands
 from emulator.redis.commands.object import ObjectCommands
 from emulator.redis.commands.pubsub import PubSubCleanup
@@ -49,6 +52,7 @@ _RESP2_READY = frozenset((bytes, int, type(None), SimpleString))
 
 class EngineSocket(
     AclCommands,
+    BitmapCommands,
     ClientListCommands,
     ClientNameCommands,
     ClusterCommands,
@@ -60,7 +64,9 @@ class EngineSocket(
     InfoCommands,
     LatencyCommands,
     ListCommands,
+    LolwutCommands,
     MemoryCommands,
+    ModuleCommands,
     MonitorCommands,
     ObjectCommands,
     PubSubCleanup,

@@ -64,3 +64,47 @@ def test_acl_subcommands_reply_like_redis_server(both) -> None:
     for client in both:
         client.execute_command("ACL", "LOG", "RESET")
     assert acl_replies(twin) == acl_replies(real)
+
+
+def read_only_variants(client: redis.Redis) -> list:
+    sha = client.script_load("return redis.call('get', KEYS[1])")
+    return [
+        client.execute_command("BITFIELD", "bits", "SET", "u8", "8", "255"),
+        client.execute_command("BITFIELD_RO", "bits", "GET", "u8", "0", "GET", "u4", "8", "GET", "i4", "12"),
+        client.execute_command("BITFIELD_RO", "nothing", "GET", "u8", "0"),
+        outcome(lambda: client.execute_command("BITFIELD_RO", "bits", "SET", "u8", "0", "1")),
+        client.set("k", "v"),
+        client.execute_command("EVAL_RO", "return redis.call('get', KEYS[1])", 1, "k"),
+        client.execute_command("EVALSHA_RO", sha, 1, "k"),
+        outcome(lambda: client.execute_command("EVAL_RO", "return redis.call('set', KEYS[1], 'w')", 1, "k")),
+        outcome(lambda: client.execute_command("EVAL_RO", "return redis.pcall('del', KEYS[1])", 1, "k")),
+        outcome(lambda: client.execute_command("EVALSHA_RO", "0" * 40, 0)),
+        outcome(lambda: client.execute_command("EVAL_RO", "return 1", "x")),
+        client.get("k"),
+        # A script run by plain EVAL after a read-only one may write again.
+        client.execute_command("EVAL", "return redis.call('set', KEYS[1], 'w')", 1, "k"),
+    ]
+
+
+def test_read_only_command_variants_reply_like_redis_server(both) -> None:
+    twin, real = both
+    assert read_only_variants(twin) == read_only_variants(real)
+
+
+def modules_and_lolwut(client: redis.Redis) -> list:
+    return [
+        client.execute_command("MODULE", "LIST"),
+        outcome(lambda: client.execute_command("MODULE", "LOAD", "/tmp/nothing.so")),
+        outcome(lambda: client.execute_command("MODULE", "LIST", "x")),
+        outcome(lambda: client.execute_command("MODULE", "NOSUCH")),
+        client.execute_command("LOLWUT").decode().splitlines()[-1].startswith("Redis ver."),
+        client.execute_command("LOLWUT", "5", "6", "7", "8"),
+        outcome(lambda: client.execute_command("LOLWUT", "VERSION", "x")),
+    ]
+
+
+def test_module_and_lolwut_reply_like_redis_server(both) -> None:
+    twin, real = both
+    version = real.info("server")["redis_version"]
+    assert modules_and_lolwut(twin) == modules_and_lolwut(real)
+    assert twin.execute_command("LOLWUT") == f"Redis ver. {version}\n".encode()
