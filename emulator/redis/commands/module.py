@@ -8,7 +8,7 @@ from emulator.redis.commands.base import ServerCommandsBase
 from emulator.redis.commands.registry import server_command
 
 _NOT_ALLOWED = (
-    "ERR MODULE command not allowed. If the enable-module-command option is set to \"local\", you can run it from a "
+    'ERR MODULE command not allowed. If the enable-module-command option is set to "local", you can run it from a '
     "local connection, otherwise you need to set this option in the configuration file, and then restart the server."
 )
 
