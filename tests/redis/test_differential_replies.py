@@ -33,6 +33,8 @@ def acl_replies(client: redis.Redis) -> list:
     return [
         client.execute_command("ACL", "DELUSER", "u1", "u2", "u3"),
         client.execute_command("ACL", "DELUSER", "u1"),
+        client.execute_command("ACL", "GETUSER", "u1"),
+        client.execute_command("ACL", "USERS"),
         outcome(lambda: client.execute_command("ACL", "DELUSER", "default")),
         outcome(lambda: client.execute_command("ACL", "DELUSER")),
         len(client.execute_command("ACL", "GENPASS")),

@@ -30,6 +30,12 @@ class AclCommands(ServerCommandsBase):
                 deleted += 1
         return deleted
 
+    def acl_getuser(self, username: bytes) -> Any:
+        # Overrides fakeredis's method of the same name, which created a user it was asked about.
+        if username not in self._server.acl._user_acl:
+            return None
+        return super().acl_getuser(username)  # type: ignore[misc]
+
     def acl_genpass(self, *args: bytes) -> bytes:
         # Overrides fakeredis's method of the same name: one hex digit per 4 bits asked for, rounded up.
         bits = 256
