@@ -107,6 +107,8 @@ _PARAMETERS: dict[str, tuple[str, Callable[[str], str]]] = {
     "slowlog-log-slower-than": ("10000", _integer),
     "slowlog-max-len": ("128", _between(0, 2**63 - 1)),
 }
+
+
 def _yes_no(value: str) -> str:
     lowered = value.lower()
     if lowered not in ("yes", "no"):
