@@ -20,6 +20,7 @@ from emulator.redis.commands.client_name import ClientNameCommands
 from emulator.redis.commands.cluster import ClusterCommands
 from emulator.redis.commands.config import ConfigCommands
 from emulator.redis.commands.connection import ConnectionCommands, not_allowed_while_subscribed
+from emulator.redis.commands.dump import DumpCommands
 from emulator.redis.commands.expiry import ExpiryCommands, redis_time
 from emulator.redis.commands.geo import GeoCommands
 from emulator.redis.commands.hyperloglog import HyperLogLogCommands
@@ -58,6 +59,7 @@ class EngineSocket(
     ClusterCommands,
     ConnectionCommands,
     ConfigCommands,
+    DumpCommands,
     ExpiryCommands,
     GeoCommands,
     HyperLogLogCommands,
