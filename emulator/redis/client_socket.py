@@ -20,6 +20,7 @@ from emulator.redis.commands.client_name import ClientNameCommands
 from emulator.redis.commands.cluster import ClusterCommands
 from emulator.redis.commands.config import ConfigCommands
 from emulator.redis.commands.connection import ConnectionCommands, not_allowed_while_subscribed
+from emulator.redis.commands.debug import DebugCommands
 from emulator.redis.commands.dump import DumpCommands
 from emulator.redis.commands.expiry import ExpiryCommands, redis_time
 from emulator.redis.commands.geo import GeoCommands
@@ -59,6 +60,7 @@ class EngineSocket(
     ClusterCommands,
     ConnectionCommands,
     ConfigCommands,
+    DebugCommands,
     DumpCommands,
     ExpiryCommands,
     GeoCommands,

@@ -92,6 +92,8 @@ class RedisEngine:
         self.lua: LuaSandbox | None = None
         # When the last cross-protocol (HTTP) request was logged, on the monotonic clock: redis warns once a minute.
         self.cross_protocol_warned_at = float("-inf")
+        # redis' enable-debug-command: "no" (refused, redis 7's default and ElastiCache's), "yes", or "local".
+        self.enable_debug_command = "no"
         self._peak_memory = 0
 
     @property
