@@ -18,6 +18,7 @@ from emulator.redis.commands.bitmap import BitmapCommands
 from emulator.redis.commands.client_list import ClientListCommands
 from emulator.redis.commands.client_name import ClientNameCommands
 from emulator.redis.commands.cluster import ClusterCommands
+from emulator.redis.commands.command import IntrospectionCommands
 from emulator.redis.commands.config import ConfigCommands
 from emulator.redis.commands.connection import ConnectionCommands, not_allowed_while_subscribed
 from emulator.redis.commands.debug import DebugCommands
@@ -66,6 +67,7 @@ class EngineSocket(
     GeoCommands,
     HyperLogLogCommands,
     InfoCommands,
+    IntrospectionCommands,
     LatencyCommands,
     ListCommands,
     LolwutCommands,
