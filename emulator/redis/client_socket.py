@@ -27,6 +27,7 @@ from emulator.redis.commands.expiry import ExpiryCommands, redis_time
 from emulator.redis.commands.geo import GeoCommands
 from emulator.redis.commands.hyperloglog import HyperLogLogCommands
 from emulator.redis.commands.info import InfoCommands
+from emulator.redis.commands.keys import KeyCommands
 from emulator.redis.commands.latency import LatencyCommands
 from emulator.redis.commands.lists import ListCommands
 from emulator.redis.commands.lolwut import LolwutCommands
@@ -68,6 +69,7 @@ class EngineSocket(
     HyperLogLogCommands,
     InfoCommands,
     IntrospectionCommands,
+    KeyCommands,
     LatencyCommands,
     ListCommands,
     LolwutCommands,

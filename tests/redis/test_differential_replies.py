@@ -110,3 +110,17 @@ def test_module_and_lolwut_reply_like_redis_server(both) -> None:
     version = real.info("server")["redis_version"]
     assert modules_and_lolwut(twin) == modules_and_lolwut(real)
     assert twin.execute_command("LOLWUT") == f"Redis ver. {version}\n".encode()
+
+
+def touch_and_acl_help(client: redis.Redis) -> list:
+    client.set("t1", "1")
+    return [
+        client.execute_command("TOUCH", "t1", "t1", "missing"),
+        outcome(lambda: client.execute_command("TOUCH")),
+        client.execute_command("ACL", "HELP"),
+    ]
+
+
+def test_touch_and_acl_help_reply_like_redis_server(both) -> None:
+    twin, real = both
+    assert touch_and_acl_help(twin) == touch_and_acl_help(real)

@@ -10,7 +10,7 @@ from fakeredis._helpers import OK, SimpleError
 from fakeredis.model._acl import UserAccessControlList
 
 from emulator.redis.commands.base import ServerCommandsBase
-from emulator.redis.commands.registry import server_command
+from emulator.redis.commands.registry import help_reply, server_command
 from emulator.redis.dispatch import check_arity, resolve
 
 _GENPASS_RANGE = (
@@ -18,7 +18,41 @@ _GENPASS_RANGE = (
 )
 
 
+_HELP = [
+    "CAT [<category>]",
+    "    List all commands that belong to <category>, or all command categories",
+    "    when no category is specified.",
+    "DELUSER <username> [<username> ...]",
+    "    Delete a list of users.",
+    "DRYRUN <username> <command> [<arg> ...]",
+    "    Returns whether the user can execute the given command without executing the command.",
+    "GETUSER <username>",
+    "    Get the user's details.",
+    "GENPASS [<bits>]",
+    "    Generate a secure 256-bit user password. The optional `bits` argument can",
+    "    be used to specify a different size.",
+    "LIST",
+    "    Show users details in config file format.",
+    "LOAD",
+    "    Reload users from the ACL file.",
+    "LOG [<count> | RESET]",
+    "    Show the ACL log entries.",
+    "SAVE",
+    "    Save the current config to the ACL file.",
+    "SETUSER <username> <attribute> [<attribute> ...]",
+    "    Create or modify a user with the specified attributes.",
+    "USERS",
+    "    List all the registered usernames.",
+    "WHOAMI",
+    "    Return the current connection username.",
+]
+
+
 class AclCommands(ServerCommandsBase):
+    @server_command("ACL HELP")
+    def cloudtwin_acl_help(self) -> Any:
+        return help_reply("ACL", _HELP)
+
     @server_command("ACL DELUSER", fixed=(bytes,), repeat=(bytes,))
     def cloudtwin_acl_deluser(self, *usernames: bytes) -> int:
         users = self._server.acl._user_acl
