@@ -39,6 +39,7 @@ from emulator.redis.commands.pubsub import PubSubCleanup
 from emulator.redis.commands.replication import ReplicationCommands
 from emulator.redis.commands.scripting import ScriptingCommands
 from emulator.redis.commands.slowlog import SlowlogCommands
+from emulator.redis.commands.streams import StreamCommands
 from emulator.redis.dispatch import apply, check_arity, resolve
 from emulator.redis.engine import EVENT_CLASSES, REDIS_VERSION, UNMONITORED_COMMANDS
 from emulator.redis.monitor import SCRIPT_COMMANDS
@@ -81,6 +82,7 @@ class EngineSocket(
     ReplicationCommands,
     ScriptingCommands,
     SlowlogCommands,
+    StreamCommands,
     FakeSocket,
 ):
     """fakeredis runs the commands; replies, pub/sub messages and blocking go to the connection."""
