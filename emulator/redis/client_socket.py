@@ -95,6 +95,8 @@ class EngineSocket(
         # For MONITOR and SLOWLOG: what the client sent for the command running and for those queued in MULTI (by the
         # arguments' identity), and the feed lines of commands run but not yet replied to, sent after the reply.
         self._sent: dict[int, list[bytes]] = {}
+        # The arguments of the script's redis.call running now, as the script passed them: MONITOR shows its name so.
+        self._script_call: tuple = ()
         self._current_arguments: list[bytes] = []
         self._current_fields: list[bytes] = []
         self._monitor_lines: list[tuple[int, str, list[bytes]]] = []
@@ -221,8 +223,17 @@ class EngineSocket(
         if arguments is self._current_arguments:
             return self._current_fields
         sent = self._sent.get(id(arguments))
-        # A script's calls, or a command queued before MONITOR started: the name as redis spells it.
-        return sent if sent is not None else [*(part.encode() for part in sig.name.split()), *arguments]
+        if sent is not None:
+            return sent
+        name = [part.encode() for part in sig.name.split()]
+        called = self._script_call[: len(name)]
+        if len(called) == len(name) and all(
+            isinstance(part, bytes) and part.lower() == word for part, word in zip(called, name, strict=True)
+        ):
+            # A script's call: the name as the script spelled it, as redis shows it.
+            return [*called, *arguments]
+        # A command queued before MONITOR started: the name as redis spells it.
+        return [*name, *arguments]
 
     def _keyspace_notifications(self, command_items: list[CommandItem], event: bytes) -> None:
         # A real server publishes keyspace events only for the classes notify-keyspace-events names.

@@ -352,12 +352,14 @@ class LuaSandbox:
     # --- what the sandbox calls back; messages are bytes, so Lua gets strings
 
     def _call(self, *args: Any) -> Any:
+        self.caller._script_call = args  # type: ignore[union-attr]
         try:
             return self.caller._function_redis_call(self.runtime, self.read_only, *args)  # type: ignore[union-attr]
         except SimpleError as exc:
             raise ScriptCallError(exc.value.encode()) from None
 
     def _pcall(self, *args: Any) -> tuple[bool, Any]:
+        self.caller._script_call = args  # type: ignore[union-attr]
         try:
             return True, self.caller._function_redis_call(self.runtime, self.read_only, *args)  # type: ignore[union-attr]
         except SimpleError as exc:
