@@ -340,6 +340,7 @@ class LuaSandbox:
         try:
             ok, *outcome = self._run(chunk, self.runtime.table_from(keys), self.runtime.table_from(argv))
         finally:
+            caller._script_call = ()
             self.caller, self.read_only = None, False
         if ok:
             return outcome[0] if outcome else None
