@@ -16,6 +16,7 @@ from fakeredis._commands import COMMANDS_WITH_SUB, SUPPORTED_COMMANDS, Key, Sign
 from fakeredis._core import CommandItem, Database
 from fakeredis._helpers import SimpleError
 
+from emulator.redis.commands.command_table import release_command_names
 from emulator.redis.commands.expiry import DeadlineItem
 
 # Argument counts above this are planned afresh each time, so a client sending MSETs of every length cannot grow the
@@ -51,8 +52,13 @@ def has_subcommands(name: bytes) -> bool:
 
 def _lookup(name: bytes, cache: dict[bytes, Signature]) -> Signature | None:
     # Only names fakeredis knows are cached: garbage command names must not grow the table.
-    signature = SUPPORTED_COMMANDS.get(name.decode(errors="replace"))
+    text = name.decode(errors="replace")
+    signature = SUPPORTED_COMMANDS.get(text)
     if signature is None or "redis" not in signature.server_types:
+        return None
+    # Commands of later redis releases (HEXPIRE, HGETDEL, ...) are unknown to the release the twin answers as;
+    # module commands (JSON.*, TS.*: a dot in the name) are left as fakeredis has them.
+    if "." not in text and text.replace(" ", "|") not in release_command_names():
         return None
     cache[name] = signature
     return signature

@@ -100,3 +100,20 @@ def test_command_count_and_help(both) -> None:
     assert raw(twin, "COMMAND", "HELP") == raw(real, "COMMAND", "HELP")
     assert raw(twin, "COMMAND", "NOSUCH") == raw(real, "COMMAND", "NOSUCH")
     assert raw(twin, "COMMAND", "COUNT") == len(raw(twin, "COMMAND"))
+
+
+LATER_RELEASE_COMMANDS = [
+    ("HEXPIRE", "h", "10", "FIELDS", "1", "f"),
+    ("HGETDEL", "h", "FIELDS", "1", "f"),
+    ("HSETEX", "h", "FIELDS", "1", "f", "v"),
+    ("SUNIONCARD", "1", "s"),
+    ("CLIENT", "NO-TOUCH", "on"),
+    ("CLIENT", "SETINFO", "lib-name", "x"),
+]
+
+
+@pytest.mark.parametrize("argv", LATER_RELEASE_COMMANDS, ids=[" ".join(case[:2]) for case in LATER_RELEASE_COMMANDS])
+def test_commands_of_later_releases_are_unknown_as_in_redis_7_0(both, argv) -> None:
+    twin, real = both
+    assert raw(twin, *argv) == raw(real, *argv)
+    assert raw(twin, *argv)[0] == "error"

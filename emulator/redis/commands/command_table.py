@@ -69,6 +69,14 @@ class CommandTable:
         return self.entries.get(name.lower())
 
 
+@functools.cache
+def release_command_names() -> frozenset[str]:
+    """Every command and subcommand ("config|get") the release has, lowercase, modules' commands not among them."""
+    with open(_TABLE) as source:
+        captured = json.load(source)
+    return frozenset(name for entry in captured["info"] for name in (entry[0], *(sub[0] for sub in entry[9])))
+
+
 def _runs(name: str, server_names: frozenset[str]) -> bool:
     signature = SUPPORTED_COMMANDS.get(name.replace("|", " "))
     return name in server_names or (signature is not None and "redis" in signature.server_types)
