@@ -51,6 +51,11 @@ class Settings:
     )
     redis_maxmemory: str = _setting("", "Redis maxmemory, e.g. 100mb (empty: no limit)")
     redis_maxmemory_policy: str = _setting("noeviction", "Redis eviction policy when maxmemory is reached")
+    redis_enable_debug_command: str = _setting(
+        "no",
+        "Redis DEBUG: no (refused, as redis 7 and ElastiCache do), yes, or local (loopback clients only); for test "
+        "suites that inject errors with DEBUG ERROR/SLEEP/OBJECT",
+    )
     redis_tls_cert: str = _setting("", "PEM certificate: serve Redis over TLS only (in-transit encryption)")
     redis_tls_key: str = _setting("", "PEM private key for --redis-tls-cert")
     kafka: str = _setting("auto", "Kafka backend: auto|redpanda|jvm|external=HOST:PORT|off")

@@ -80,6 +80,7 @@ class RedisServerService:
     def _arguments(self, port: int) -> list[str]:
         settings = self.settings
         arguments = ["--bind", self.host, "--save", "", "--appendonly", "no", "--dir", self._workdir.name]
+        arguments += ["--enable-debug-command", settings.redis_enable_debug_command]
         if self.tls:
             if not settings.redis_tls_key:
                 raise ServiceStartError("TLS needs both --redis-tls-cert and --redis-tls-key (PEM files)")

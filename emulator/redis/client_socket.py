@@ -13,22 +13,34 @@ from fakeredis._helpers import QUEUED, NoResponse, SimpleError, SimpleString
 from fakeredis._socket import FakeSocket
 from fakeredis._socket._resp import convert_to_resp2
 
+from emulator.redis.commands.acl import AclCommands
+from emulator.redis.commands.bitmap import BitmapCommands
 from emulator.redis.commands.client_list import ClientListCommands
+from emulator.redis.commands.client_name import ClientNameCommands
 from emulator.redis.commands.cluster import ClusterCommands
+from emulator.redis.commands.command import IntrospectionCommands
 from emulator.redis.commands.config import ConfigCommands
 from emulator.redis.commands.connection import ConnectionCommands, not_allowed_while_subscribed
+from emulator.redis.commands.debug import DebugCommands
+from emulator.redis.commands.dump import DumpCommands
 from emulator.redis.commands.expiry import ExpiryCommands, redis_time
+from emulator.redis.commands.geo import GeoCommands
+from emulator.redis.commands.hyperloglog import HyperLogLogCommands
 from emulator.redis.commands.info import InfoCommands
+from emulator.redis.commands.keys import KeyCommands
 from emulator.redis.commands.latency import LatencyCommands
 from emulator.redis.commands.lists import ListCommands
+from emulator.redis.commands.lolwut import LolwutCommands
 from emulator.redis.commands.memory import MemoryCommands
+from emulator.redis.commands.module import ModuleCommands
 from emulator.redis.commands.monitor import MonitorCommands
 from emulator.redis.commands.object import ObjectCommands
 from emulator.redis.commands.pubsub import PubSubCleanup
 from emulator.redis.commands.replication import ReplicationCommands
 from emulator.redis.commands.scripting import ScriptingCommands
 from emulator.redis.commands.slowlog import SlowlogCommands
-from emulator.redis.dispatch import apply, resolve
+from emulator.redis.commands.streams import StreamCommands
+from emulator.redis.dispatch import apply, check_arity, resolve
 from emulator.redis.engine import EVENT_CLASSES, REDIS_VERSION, UNMONITORED_COMMANDS
 from emulator.redis.monitor import SCRIPT_COMMANDS
 from emulator.redis.protocol import Push
@@ -44,21 +56,33 @@ _RESP2_READY = frozenset((bytes, int, type(None), SimpleString))
 
 
 class EngineSocket(
+    AclCommands,
+    BitmapCommands,
     ClientListCommands,
+    ClientNameCommands,
     ClusterCommands,
     ConnectionCommands,
     ConfigCommands,
+    DebugCommands,
+    DumpCommands,
     ExpiryCommands,
+    GeoCommands,
+    HyperLogLogCommands,
     InfoCommands,
+    IntrospectionCommands,
+    KeyCommands,
     LatencyCommands,
     ListCommands,
+    LolwutCommands,
     MemoryCommands,
+    ModuleCommands,
     MonitorCommands,
     ObjectCommands,
     PubSubCleanup,
     ReplicationCommands,
     ScriptingCommands,
     SlowlogCommands,
+    StreamCommands,
     FakeSocket,
 ):
     """fakeredis runs the commands; replies, pub/sub messages and blocking go to the connection."""
@@ -71,6 +95,8 @@ class EngineSocket(
         # For MONITOR and SLOWLOG: what the client sent for the command running and for those queued in MULTI (by the
         # arguments' identity), and the feed lines of commands run but not yet replied to, sent after the reply.
         self._sent: dict[int, list[bytes]] = {}
+        # The arguments of the script's redis.call running now, as the script passed them: MONITOR shows its name so.
+        self._script_call: tuple = ()
         self._current_arguments: list[bytes] = []
         self._current_fields: list[bytes] = []
         self._monitor_lines: list[tuple[int, str, list[bytes]]] = []
@@ -104,7 +130,7 @@ class EngineSocket(
                 for db in server.dbs.values():
                     db.time = now
                 if len(arguments) != len(signature.fixed):
-                    signature.check_arity(arguments, server.version)
+                    check_arity(signature, arguments, server.version)
                 if self._queueing and self._transaction is not None and msgs.FLAG_TRANSACTION not in signature.flags:
                     self._transaction.append((func, signature, arguments))
                     result: Any = QUEUED
@@ -200,8 +226,17 @@ class EngineSocket(
         if arguments is self._current_arguments:
             return self._current_fields
         sent = self._sent.get(id(arguments))
-        # A script's calls, or a command queued before MONITOR started: the name as redis spells it.
-        return sent if sent is not None else [*(part.encode() for part in sig.name.split()), *arguments]
+        if sent is not None:
+            return sent
+        name = [part.encode() for part in sig.name.split()]
+        called = self._script_call[: len(name)]
+        if len(called) == len(name) and all(
+            isinstance(part, bytes) and part.lower() == word for part, word in zip(called, name, strict=True)
+        ):
+            # A script's call: the name as the script spelled it, as redis shows it.
+            return [*called, *arguments]
+        # A command queued before MONITOR started: the name as redis spells it.
+        return [*name, *arguments]
 
     def _keyspace_notifications(self, command_items: list[CommandItem], event: bytes) -> None:
         # A real server publishes keyspace events only for the classes notify-keyspace-events names.

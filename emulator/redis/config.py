@@ -166,6 +166,57 @@ _PARAMETERS: dict[str, tuple[str, Callable[[str], str]]] = {
 }
 # Parameters a CONFIG SET may change in part: the new value is merged into the current one.
 _MERGED: dict[str, Callable[[str, str], str]] = {"client-output-buffer-limit": _merge_output_buffer_limits}
+
+
+def _yes_no(value: str) -> str:
+    lowered = value.lower()
+    if lowered not in ("yes", "no"):
+        raise ValueError("argument must be 'yes' or 'no'")
+    return lowered
+
+
+_NON_NEGATIVE = _between(0, 2**63 - 1)
+_NON_NEGATIVE_INT = _between(0, 2**31 - 1)
+
+
+def _size(value: str) -> str:
+    size = int(_memory(value))
+    if size > 2**63 - 1:
+        raise ValueError("argument must be between 0 and 9223372036854775807 inclusive")
+    return str(size)
+
+
+# Parameters test suites and clients commonly set: validated and reported as redis 7.0 does, with its built-in
+# defaults. The twin holds values its own way, so they change no behaviour but what CONFIG GET reports.
+_PARAMETERS.update(
+    {
+        "hash-max-listpack-entries": ("512", _NON_NEGATIVE),
+        "hash-max-listpack-value": ("64", _NON_NEGATIVE),
+        "list-max-listpack-size": ("-2", _between(-(2**31), 2**31 - 1)),
+        "list-compress-depth": ("0", _NON_NEGATIVE_INT),
+        "set-max-intset-entries": ("512", _NON_NEGATIVE),
+        "zset-max-listpack-entries": ("128", _NON_NEGATIVE),
+        "zset-max-listpack-value": ("64", _NON_NEGATIVE),
+        "stream-node-max-entries": ("100", _NON_NEGATIVE),
+        "stream-node-max-bytes": ("4096", _size),
+        "hll-sparse-max-bytes": ("3000", _size),
+        "lfu-log-factor": ("10", _NON_NEGATIVE_INT),
+        "lfu-decay-time": ("1", _NON_NEGATIVE_INT),
+        "busy-reply-threshold": ("5000", _NON_NEGATIVE),
+        "latency-monitor-threshold": ("0", _NON_NEGATIVE),
+        "lazyfree-lazy-user-del": ("no", _yes_no),
+        "activerehashing": ("yes", _yes_no),
+    }
+)
+# Old names redis 7.0 still answers to, for the same setting.
+_ALIASES = {
+    "hash-max-ziplist-entries": "hash-max-listpack-entries",
+    "hash-max-ziplist-value": "hash-max-listpack-value",
+    "list-max-ziplist-size": "list-max-listpack-size",
+    "zset-max-ziplist-entries": "zset-max-listpack-entries",
+    "zset-max-ziplist-value": "zset-max-listpack-value",
+    "lua-time-limit": "busy-reply-threshold",
+}
 # Reported as the emulator runs them (16 databases, no persistence); setting them is refused, not ignored.
 _READ_ONLY = {"databases", "appendonly", "save"}
 
@@ -180,23 +231,31 @@ class ServerConfig:
 
     def get(self, pattern: str) -> dict[str, str]:
         lowered = pattern.lower()
-        return {name: value for name, value in self._values.items() if fnmatch.fnmatchcase(name, lowered)}
+        found = {name: value for name, value in self._values.items() if fnmatch.fnmatchcase(name, lowered)}
+        found.update(
+            (alias, self._values[name]) for alias, name in _ALIASES.items() if fnmatch.fnmatchcase(alias, lowered)
+        )
+        return found
 
     def set_many(self, pairs: list[tuple[str, str]]) -> None:
         """Validate every pair first, then apply them all, as redis' CONFIG SET does."""
         checked: dict[str, str] = {}
-        for name, value in pairs:
-            name = name.lower()
+        # redis refuses a name given twice, but takes an old name and its new one together (the last one wins).
+        seen: set[str] = set()
+        for given, value in pairs:
+            given = given.lower()
+            name = _ALIASES.get(given, given)
             if name not in _PARAMETERS:
-                raise SimpleError(f"ERR Unknown option or number of arguments for CONFIG SET - '{name}'")
+                raise SimpleError(f"ERR Unknown option or number of arguments for CONFIG SET - '{given}'")
             if name in _READ_ONLY:
-                raise _failed(name, "can't set immutable config")
-            if name in checked:
-                raise _failed(name, "duplicate parameter")
+                raise _failed(given, "can't set immutable config")
+            if given in seen:
+                raise _failed(given, "duplicate parameter")
+            seen.add(given)
             try:
                 checked[name] = _PARAMETERS[name][1](value)
             except ValueError as exc:
-                raise _failed(name, str(exc)) from None
+                raise _failed(given, str(exc)) from None
         for name, value in checked.items():
             merge = _MERGED.get(name)
             if merge is not None:

@@ -16,8 +16,15 @@ from fakeredis._helpers import QUEUED, NoResponse, SimpleError
 from emulator.redis.client_socket import EngineSocket
 from emulator.redis.commands.client_list import client_line
 from emulator.redis.commands.connection import NOAUTH, not_allowed_while_subscribed
-from emulator.redis.commands.registry import CONTAINERS, SERVER_COMMANDS, ServerCommand, command_name
-from emulator.redis.dispatch import has_subcommands, resolve
+from emulator.redis.commands.registry import (
+    CONTAINERS,
+    SERVER_COMMANDS,
+    SHARED_CONTAINERS,
+    ServerCommand,
+    command_name,
+    shared_subcommand,
+)
+from emulator.redis.dispatch import check_arity, has_subcommands, resolve
 from emulator.redis.engine import DENYOOM_COMMANDS, READONLY_COMMANDS, UNMONITORED_COMMANDS
 from emulator.redis.output_buffer import UNCOUNTED_BYTES, OutputBuffer
 from emulator.redis.protocol import ProtocolError, RequestReader, encode, error
@@ -264,6 +271,8 @@ class ClientConnection:
         engine.stats.total_commands_processed += 1
         self.last_command = args
         server_command = SERVER_COMMANDS.get(first if first not in CONTAINERS else command_name(args))
+        if first in SHARED_CONTAINERS:
+            server_command = shared_subcommand(args)
         found = None if server_command is not None or first in CONTAINERS else resolve(args)
         if not self.authenticated and not (server_command and server_command.allowed_before_auth):
             known = server_command.signature if server_command else found[0] if found else None
@@ -327,7 +336,7 @@ class ClientConnection:
 
     def _run_server_command(self, command: ServerCommand, args: list[bytes]) -> None:
         sock = self.socket
-        arguments = args[2:] if args[0].lower() in CONTAINERS else args[1:]
+        arguments = args[2:] if " " in command.signature.name else args[1:]
         signature = command.signature
         method = getattr(sock, command.method)
         with self.engine.server.lock:
@@ -335,7 +344,7 @@ class ClientConnection:
                 if sock._pubsub and not self.resp3 and command.signature.name != "quit":
                     raise not_allowed_while_subscribed(command.signature.name)
                 sock._server.acl.validate_command(sock._client_info.user, sock._client_info, args)
-                signature.check_arity(arguments, sock.version)
+                check_arity(signature, arguments, sock.version)
             except SimpleError as exc:
                 if sock._queueing:
                     sock._transaction_failed = True

@@ -28,7 +28,9 @@ if TYPE_CHECKING:
     from emulator.redis.commands.scripting import LuaSandbox
     from emulator.redis.connection import ClientConnection
 
-REDIS_VERSION = "7.0.0"
+# The redis-server release the twin answers as: ElastiCache for Redis OSS 7 runs the 7.0 line, and the differential
+# tests run against 7.0.15.
+REDIS_VERSION = "7.0.15"
 
 
 # notify-keyspace-events class of each command family: $ strings, l lists, s sets, h hashes, z sorted sets, t streams.
@@ -92,6 +94,8 @@ class RedisEngine:
         self.lua: LuaSandbox | None = None
         # When the last cross-protocol (HTTP) request was logged, on the monotonic clock: redis warns once a minute.
         self.cross_protocol_warned_at = float("-inf")
+        # redis' enable-debug-command: "no" (refused, redis 7's default and ElastiCache's), "yes", or "local".
+        self.enable_debug_command = "no"
         self._peak_memory = 0
         self.heap = HeapTrimmer()
         self.output_limits: dict[str, OutputBufferLimit] = {}

@@ -62,6 +62,11 @@ class RedisService:
                 f"--redis-backend must be one of {', '.join(BACKENDS)}, not {settings.redis_backend!r}"
             )
         engine = RedisEngine(self.clock)
+        if settings.redis_enable_debug_command not in ("no", "yes", "local"):
+            raise ServiceStartError(
+                f"--redis-enable-debug-command must be no, yes or local, not {settings.redis_enable_debug_command!r}"
+            )
+        engine.enable_debug_command = settings.redis_enable_debug_command
         try:
             engine.config.set_many(self._initial_config())
             if settings.redis_users:

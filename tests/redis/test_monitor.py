@@ -20,6 +20,8 @@ SESSION = (
     b"CONFIG GET maxmemory\r\n"  # administrative: never shown
     b"INFO server\r\nCLIENT SETNAME me\r\n"
     b"EVAL \"return redis.call('get', KEYS[1])\" 1 k\r\n"
+    # A script's calls are shown with their names as the script spelled them.
+    b"EVAL \"redis.call('SeT', KEYS[1], 'v') return redis.pcall('GeT', KEYS[1])\" 1 k\r\n"
     b"PING\r\nSELECT 2\r\nSET z 1\r\n"
 )
 
@@ -51,7 +53,7 @@ def monitored(port: int) -> bytes:
 
 def test_monitor_feed_matches_redis_server(twin, twin_port, real_redis, real_redis_port: int) -> None:
     expected = monitored(real_redis_port)
-    assert b'[0] "EVAL"' in expected and b'[0] "get" "k"' in expected
+    assert b'[0] "EVAL"' in expected and b'[0] "get" "k"' in expected and b'[0] "SeT" "k" "v"' in expected
     assert monitored(twin_port) == expected
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from fakeredis._commands import Signature
 from fakeredis._helpers import SimpleString
 
-CONTAINERS = frozenset({b"config", b"latency", b"memory", b"object", b"slowlog"})
+CONTAINERS = frozenset({b"command", b"config", b"latency", b"memory", b"module", b"object", b"slowlog"})
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,8 @@ class ServerCommand:
 
 
 SERVER_COMMANDS: dict[bytes, ServerCommand] = {}
+# Containers fakeredis implements of which the server answers some subcommands (ACL DELUSER): those first.
+SHARED_CONTAINERS: set[bytes] = set()
 
 
 def server_command(
@@ -39,6 +41,9 @@ def server_command(
         SERVER_COMMANDS[name.lower().encode()] = ServerCommand(
             method.__name__, signature, allowed_before_auth, queueable
         )
+        container = name.lower().encode().partition(b" ")[0]
+        if b" " in name.encode() and container not in CONTAINERS:
+            SHARED_CONTAINERS.add(container)
         return method
 
     return register
@@ -49,6 +54,13 @@ def command_name(args: list[bytes]) -> bytes:
     if first in CONTAINERS and len(args) > 1:
         return first + b" " + args[1].lower()
     return first
+
+
+def shared_subcommand(args: list[bytes]) -> ServerCommand | None:
+    """The server's own subcommand of a shared container, or None for fakeredis's."""
+    if len(args) < 2:
+        return None
+    return SERVER_COMMANDS.get(args[0].lower() + b" " + args[1].lower())
 
 
 def help_reply(container: str, entries: list[str]) -> list[SimpleString]:

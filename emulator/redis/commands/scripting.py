@@ -20,6 +20,7 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from fakeredis import _msgs as msgs
+from fakeredis._command_args_parsing import Int
 from fakeredis._helpers import SimpleError, SimpleString
 from fakeredis.commands_mixins._lua_functions import FunctionsEngine
 from fakeredis.commands_mixins.scripting_mixin import (
@@ -32,6 +33,7 @@ from fakeredis.commands_mixins.scripting_mixin import (
 )
 
 from emulator.redis.commands.base import ServerCommandsBase
+from emulator.redis.commands.registry import server_command
 
 if TYPE_CHECKING:
     from emulator.redis.client_socket import EngineSocket
@@ -304,6 +306,8 @@ class LuaSandbox:
     def __init__(self, version: str) -> None:
         self.runtime = _safe_runtime(encoding=None, unpack_returned_tuples=True)
         self.caller: EngineSocket | None = None
+        # Whether the running script came by EVAL_RO or EVALSHA_RO: its redis.call refuses writes.
+        self.read_only = False
         self._chunks: dict[bytes, Any] = {}
         setup = self.runtime.eval("loadstring")(_SANDBOX_SOURCE.encode(), _SANDBOX_CHUNK.encode())
         self._compile, self._run = setup(
@@ -321,7 +325,9 @@ class LuaSandbox:
         # fakeredis's helpers check that no global appeared; the real globals never change, so this set holds.
         self.expected_globals = set(self.runtime.globals().keys())
 
-    def run(self, caller: EngineSocket, script: bytes, sha1: bytes, keys: tuple, argv: tuple) -> Any:
+    def run(
+        self, caller: EngineSocket, script: bytes, sha1: bytes, keys: tuple, argv: tuple, read_only: bool = False
+    ) -> Any:
         """The script's raw Lua result; a SimpleError worded as redis words it when compiling or running fails."""
         chunk = self._chunks.get(sha1)
         if chunk is None:
@@ -330,11 +336,12 @@ class LuaSandbox:
                 raise SimpleError(f"ERR Error compiling script (new function): {_text(message)}")
             # Compiled once per script, as redis keeps each script's function until SCRIPT FLUSH.
             self._chunks[sha1] = chunk
-        self.caller = caller
+        self.caller, self.read_only = caller, read_only
         try:
             ok, *outcome = self._run(chunk, self.runtime.table_from(keys), self.runtime.table_from(argv))
         finally:
-            self.caller = None
+            caller._script_call = ()
+            self.caller, self.read_only = None, False
         if ok:
             return outcome[0] if outcome else None
         result, source, line = (*outcome, None, None, None)[:3]
@@ -346,14 +353,16 @@ class LuaSandbox:
     # --- what the sandbox calls back; messages are bytes, so Lua gets strings
 
     def _call(self, *args: Any) -> Any:
+        self.caller._script_call = args  # type: ignore[union-attr]
         try:
-            return self.caller._function_redis_call(self.runtime, False, *args)  # type: ignore[union-attr]
+            return self.caller._function_redis_call(self.runtime, self.read_only, *args)  # type: ignore[union-attr]
         except SimpleError as exc:
             raise ScriptCallError(exc.value.encode()) from None
 
     def _pcall(self, *args: Any) -> tuple[bool, Any]:
+        self.caller._script_call = args  # type: ignore[union-attr]
         try:
-            return True, self.caller._function_redis_call(self.runtime, False, *args)  # type: ignore[union-attr]
+            return True, self.caller._function_redis_call(self.runtime, self.read_only, *args)  # type: ignore[union-attr]
         except SimpleError as exc:
             return False, exc.value.encode()
         except Exception as exc:
@@ -454,6 +463,20 @@ class ScriptingCommands(ServerCommandsBase):
     _fieldsets: dict
 
     def eval(self, script: bytes, numkeys: int, *keys_and_args: bytes) -> Any:
+        return self._eval(script, numkeys, keys_and_args, read_only=False)
+
+    @server_command("EVAL_RO", fixed=(bytes, bytes), repeat=(bytes,))
+    def cloudtwin_eval_ro(self, script: bytes, numkeys: bytes, *keys_and_args: bytes) -> Any:
+        return self._eval(script, Int.decode(numkeys), keys_and_args, read_only=True)
+
+    @server_command("EVALSHA_RO", fixed=(bytes, bytes), repeat=(bytes,))
+    def cloudtwin_evalsha_ro(self, sha1: bytes, numkeys: bytes, *keys_and_args: bytes) -> Any:
+        script = self._server.script_cache.get(sha1.lower())
+        if script is None:
+            raise SimpleError(msgs.NO_MATCHING_SCRIPT_MSG)
+        return self._eval(script, Int.decode(numkeys), keys_and_args, read_only=True)
+
+    def _eval(self, script: bytes, numkeys: int, keys_and_args: tuple[bytes, ...], read_only: bool) -> Any:
         if numkeys > len(keys_and_args):
             raise SimpleError(msgs.TOO_MANY_KEYS_MSG)
         if numkeys < 0:
@@ -467,7 +490,7 @@ class ScriptingCommands(ServerCommandsBase):
         self._script_resp = 2
         caller_fieldsets, self._fieldsets = self._fieldsets, {}
         try:
-            result = engine.lua.run(self, script, sha1, keys_and_args[:numkeys], keys_and_args[numkeys:])  # type: ignore[arg-type]
+            result = engine.lua.run(self, script, sha1, keys_and_args[:numkeys], keys_and_args[numkeys:], read_only)
         finally:
             self._script_resp = None
             self._fieldsets = caller_fieldsets

@@ -1,0 +1,126 @@
+"""Reply shapes of server commands against the twin and redis-server: CLIENT names and ACL subcommands."""
+
+from __future__ import annotations
+
+import redis
+
+from tests.redis.conftest import outcome
+
+
+def client_names(client: redis.Redis) -> list:
+    return [
+        client.execute_command("CLIENT", "GETNAME"),
+        outcome(lambda: client.execute_command("CLIENT", "SETNAME", "two words")),
+        outcome(lambda: client.execute_command("CLIENT", "SETNAME", "new\nline")),
+        client.execute_command("CLIENT", "SETNAME", "ok-name_1"),
+        client.execute_command("CLIENT", "GETNAME"),
+        client.execute_command("CLIENT", "SETNAME", ""),
+        client.execute_command("CLIENT", "GETNAME"),
+    ]
+
+
+def test_client_names_reply_like_redis_server(both) -> None:
+    twin, real = both
+    assert client_names(twin) == client_names(real)
+
+
+def acl_replies(client: redis.Redis) -> list:
+    for name in ("u1", "u2", "limited"):
+        client.execute_command("ACL", "DELUSER", name)
+    client.execute_command("ACL", "SETUSER", "u1")
+    client.execute_command("ACL", "SETUSER", "u2")
+    client.execute_command("ACL", "SETUSER", "limited", "on", "nopass", "~a*", "&news", "+get", "+publish")
+    return [
+        client.execute_command("ACL", "DELUSER", "u1", "u2", "u3"),
+        client.execute_command("ACL", "DELUSER", "u1"),
+        client.execute_command("ACL", "GETUSER", "u1"),
+        client.execute_command("ACL", "USERS"),
+        outcome(lambda: client.execute_command("ACL", "DELUSER", "default")),
+        outcome(lambda: client.execute_command("ACL", "DELUSER")),
+        len(client.execute_command("ACL", "GENPASS")),
+        len(client.execute_command("ACL", "GENPASS", "555")),
+        len(client.execute_command("ACL", "GENPASS", "1")),
+        len(client.execute_command("ACL", "GENPASS", "4096")),
+        outcome(lambda: client.execute_command("ACL", "GENPASS", "0")),
+        outcome(lambda: client.execute_command("ACL", "GENPASS", "4097")),
+        outcome(lambda: client.execute_command("ACL", "GENPASS", "x")),
+        client.execute_command("ACL", "DRYRUN", "limited", "get", "a1"),
+        client.execute_command("ACL", "DRYRUN", "limited", "get", "b1"),
+        client.execute_command("ACL", "DRYRUN", "limited", "set", "a1", "v"),
+        client.execute_command("ACL", "DRYRUN", "limited", "publish", "news", "hi"),
+        client.execute_command("ACL", "DRYRUN", "limited", "publish", "other", "hi"),
+        client.execute_command("ACL", "DRYRUN", "default", "set", "x", "1"),
+        outcome(lambda: client.execute_command("ACL", "DRYRUN", "nobody", "get", "a")),
+        outcome(lambda: client.execute_command("ACL", "DRYRUN", "limited", "nosuchcommand", "a")),
+        outcome(lambda: client.execute_command("ACL", "DRYRUN", "limited", "get")),
+        # Arity errors name a subcommand as redis 7 does, whichever side implements it.
+        outcome(lambda: client.execute_command("ACL", "GETUSER")),
+        outcome(lambda: client.execute_command("CONFIG", "GET")),
+        # A dry run is not a denial: nothing reaches the ACL log.
+        client.execute_command("ACL", "LOG"),
+    ]
+
+
+def test_acl_subcommands_reply_like_redis_server(both) -> None:
+    twin, real = both
+    for client in both:
+        client.execute_command("ACL", "LOG", "RESET")
+    assert acl_replies(twin) == acl_replies(real)
+
+
+def read_only_variants(client: redis.Redis) -> list:
+    sha = client.script_load("return redis.call('get', KEYS[1])")
+    return [
+        client.execute_command("BITFIELD", "bits", "SET", "u8", "8", "255"),
+        client.execute_command("BITFIELD_RO", "bits", "GET", "u8", "0", "GET", "u4", "8", "GET", "i4", "12"),
+        client.execute_command("BITFIELD_RO", "nothing", "GET", "u8", "0"),
+        outcome(lambda: client.execute_command("BITFIELD_RO", "bits", "SET", "u8", "0", "1")),
+        client.set("k", "v"),
+        client.execute_command("EVAL_RO", "return redis.call('get', KEYS[1])", 1, "k"),
+        client.execute_command("EVALSHA_RO", sha, 1, "k"),
+        outcome(lambda: client.execute_command("EVAL_RO", "return redis.call('set', KEYS[1], 'w')", 1, "k")),
+        outcome(lambda: client.execute_command("EVAL_RO", "return redis.pcall('del', KEYS[1])", 1, "k")),
+        outcome(lambda: client.execute_command("EVALSHA_RO", "0" * 40, 0)),
+        outcome(lambda: client.execute_command("EVAL_RO", "return 1", "x")),
+        client.get("k"),
+        # A script run by plain EVAL after a read-only one may write again.
+        client.execute_command("EVAL", "return redis.call('set', KEYS[1], 'w')", 1, "k"),
+    ]
+
+
+def test_read_only_command_variants_reply_like_redis_server(both) -> None:
+    twin, real = both
+    assert read_only_variants(twin) == read_only_variants(real)
+
+
+def modules_and_lolwut(client: redis.Redis) -> list:
+    return [
+        client.execute_command("MODULE", "LIST"),
+        outcome(lambda: client.execute_command("MODULE", "LOAD", "/tmp/nothing.so")),
+        outcome(lambda: client.execute_command("MODULE", "LIST", "x")),
+        outcome(lambda: client.execute_command("MODULE", "NOSUCH")),
+        client.execute_command("LOLWUT").decode().splitlines()[-1].startswith("Redis ver."),
+        client.execute_command("LOLWUT", "5", "6", "7", "8"),
+        outcome(lambda: client.execute_command("LOLWUT", "VERSION", "x")),
+    ]
+
+
+def test_module_and_lolwut_reply_like_redis_server(both) -> None:
+    twin, real = both
+    version = real.info("server")["redis_version"]
+    assert modules_and_lolwut(twin) == modules_and_lolwut(real)
+    assert twin.execute_command("LOLWUT") == f"Redis ver. {version}\n".encode()
+
+
+def touch_and_acl_help(client: redis.Redis) -> list:
+    client.set("t1", "1")
+    return [
+        client.execute_command("TOUCH", "t1", "t1", "missing"),
+        outcome(lambda: client.execute_command("TOUCH")),
+        client.execute_command("ACL", "HELP"),
+    ]
+
+
+def test_touch_and_acl_help_reply_like_redis_server(both) -> None:
+    twin, real = both
+    assert touch_and_acl_help(twin) == touch_and_acl_help(real)
