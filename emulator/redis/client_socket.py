@@ -280,6 +280,9 @@ class EngineSocket(
 class InternalSession:
     """Runs commands on the engine from the server itself (startup configuration), with no client attached."""
 
+    # Where its commands come from, as SLOWLOG and MONITOR name a client.
+    address = "internal"
+
     def __init__(self, engine: RedisEngine) -> None:
         self.replies: list[Any] = []
         self.socket = EngineSocket(engine, self, {"addr": "internal", "name": "cloudtwin"})  # type: ignore[arg-type]

@@ -311,3 +311,15 @@ def test_idle_clients_are_closed_after_config_timeout_on_the_emulator_clock(star
     )
     redis.Redis(port=service.port).rpush("queue", "job")
     assert blocked.connection.read_response() == [b"queue", b"job"]
+
+
+def test_startup_users_are_defined_when_every_command_is_slow_logged() -> None:
+    """The startup session has no client: a slow-logged command run through it must not need one's address."""
+    from emulator.clock import Clock
+    from emulator.redis.engine import RedisEngine
+
+    engine = RedisEngine(Clock())
+    engine.config.set_many([("slowlog-log-slower-than", "0")])
+    engine.define_users("app on >pw ~app:* +@all")
+    assert engine.server.acl.get_user_acl(b"app").check_password(b"pw")
+    assert [entry for entry in engine.slowlog.entries if entry[4] == b"internal"]
