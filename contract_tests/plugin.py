@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -129,13 +130,19 @@ def register_target(config: pytest.Config, family: str, target: Target) -> None:
     contract_run(config).targets[f"{family}:{target.name}"] = target
 
 
+# This suite's folder. Its tests are known by where they are, not by module name: pytest names them
+# `cloudtwin.contract_tests.…` when installed, `contract_tests.…` when collected from a checkout.
+SUITE_DIR = Path(__file__).resolve().parent
+
+
 def _identify(item: pytest.Item) -> tuple[str, str, str] | None:
     """(family, property, target name) of a contract test item, else None."""
-    module = getattr(item, "module", None)
-    parts = (module.__name__ if module else "").split(".")
-    family = next((part for part in parts if part in FAMILIES), None)
+    try:
+        family = item.path.resolve().relative_to(SUITE_DIR).parts[0]
+    except ValueError:
+        return None
     callspec = getattr(item, "callspec", None)
-    if family is None or "contract_tests" not in parts or callspec is None:
+    if family not in FAMILIES or callspec is None:
         return None
     target = callspec.params.get(f"{family}_target")
     if target is None:
