@@ -11,11 +11,14 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, seed, settings
-from hypothesis.stateful import get_state_machine_test
+
+# hypothesis is imported where a property runs: this plugin loads in every pytest session of an installed
+# cloudtwin, which needs hypothesis only for the contract suite (`cloudtwin[contract]`).
+if TYPE_CHECKING:
+    import hypothesis
 
 OPTIONS = {
     "sqs_endpoint": ("an SQS endpoint to check beside the twin, e.g. https://sqs.eu-west-1.amazonaws.com", ""),
@@ -69,7 +72,9 @@ class ContractRun:
     targets: dict[str, Target] = field(default_factory=dict)
     outcomes: dict[tuple[str, str], dict[str, Outcome]] = field(default_factory=dict)  # by (family, property)
 
-    def settings(self, target: Target, examples: int, timed: bool, **overrides: Any) -> settings:
+    def settings(self, target: Target, examples: int, timed: bool, **overrides: Any) -> hypothesis.settings:
+        from hypothesis import HealthCheck, Phase, settings
+
         count = examples * self.depth
         if timed and target.moves_time is False:
             count = max(1, count // REAL_TIME_EXAMPLE_DIVISOR)
@@ -86,12 +91,17 @@ class ContractRun:
 
     def check(self, target: Target, test: Callable, *, examples: int, timed: bool = False, **strategies) -> None:
         """Run `test` as a hypothesis property over `strategies` with this run's seed."""
+        from hypothesis import given, seed
+
         seed(self.seed)(self.settings(target, examples, timed)(given(**strategies)(test)))()
 
     def check_machine(
         self, target: Target, factory: Callable, *, examples: int, steps: int, timed: bool = False
     ) -> None:
         """Run a RuleBasedStateMachine built by `factory` with this run's seed."""
+        from hypothesis import seed
+        from hypothesis.stateful import get_state_machine_test
+
         machine_settings = self.settings(target, examples, timed, stateful_step_count=steps)
         seed(self.seed)(get_state_machine_test(factory, settings=machine_settings))()
 

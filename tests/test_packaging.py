@@ -51,6 +51,25 @@ def test_plugin_loads_in_a_project_with_its_own_emulator_and_pytest_plugin_packa
     result.assert_outcomes(passed=1)
 
 
+def test_plugins_load_without_hypothesis(pytester):
+    # hypothesis comes with cloudtwin[contract], not with `pip install cloudtwin`; both plugins load in every session.
+    pytester.makepyfile(
+        test_app="""
+        def test_queue(sqs_client, sqs_queue):
+            sqs_client.send_message(QueueUrl=sqs_queue, MessageBody="job")
+            assert sqs_client.receive_message(QueueUrl=sqs_queue)["Messages"][0]["Body"] == "job"
+        """
+    )
+    run_without_hypothesis = (
+        "import sys\n"
+        "sys.modules['hypothesis'] = None\n"  # every `import hypothesis` now fails
+        "import pytest\n"
+        "sys.exit(pytest.main(['-p', 'no:cacheprovider', '-p', 'no:hypothesispytest', 'test_app.py']))\n"
+    )
+    result = pytester.run(sys.executable, "-c", run_without_hypothesis)
+    result.assert_outcomes(passed=1)
+
+
 DUPLICATE_CHECK = """
 import json
 import sys
