@@ -33,22 +33,42 @@ def test_every_package_folder_is_installed_under_cloudtwin():
 
 
 def test_plugin_loads_in_a_project_with_its_own_emulator_and_pytest_plugin_packages(pytester):
-    for name in ("emulator", "pytest_plugin"):
-        pytester.mkpydir(name).joinpath("__init__.py").write_text(f'OWNER = "the project\'s own {name}"\n')
+    # Modules named as cloudtwin's folders' modules were: a wheel installed them as top-level packages, which the
+    # project's own shadowed (an editable install fell back to its folders only for modules the project lacks).
+    for package, module in (("emulator", "config"), ("pytest_plugin", "plugin")):
+        folder = pytester.mkpydir(package)
+        folder.joinpath(f"{module}.py").write_text(f'OWNER = "the project\'s own {package}.{module}"\n')
     pytester.makepyfile(
         test_app="""
-        import emulator
-        import pytest_plugin
+        from emulator import config
+        from pytest_plugin import plugin
 
         def test_queue(sqs_client, sqs_queue):
-            assert emulator.OWNER == "the project's own emulator"
-            assert pytest_plugin.OWNER == "the project's own pytest_plugin"
+            assert config.OWNER == "the project's own emulator.config"
+            assert plugin.OWNER == "the project's own pytest_plugin.plugin"
             sqs_client.send_message(QueueUrl=sqs_queue, MessageBody="job")
             assert sqs_client.receive_message(QueueUrl=sqs_queue)["Messages"][0]["Body"] == "job"
         """
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
+
+
+RUN_WITHOUT_HYPOTHESIS = """
+import sys
+
+import pytest
+
+
+class NoHypothesis:
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] == "hypothesis":
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+
+
+sys.meta_path.insert(0, NoHypothesis())
+sys.exit(pytest.main(["-p", "no:cacheprovider", "-p", "no:hypothesispytest", "test_app.py"]))
+"""
 
 
 def test_plugins_load_without_hypothesis(pytester):
@@ -60,13 +80,7 @@ def test_plugins_load_without_hypothesis(pytester):
             assert sqs_client.receive_message(QueueUrl=sqs_queue)["Messages"][0]["Body"] == "job"
         """
     )
-    run_without_hypothesis = (
-        "import sys\n"
-        "sys.modules['hypothesis'] = None\n"  # every `import hypothesis` now fails
-        "import pytest\n"
-        "sys.exit(pytest.main(['-p', 'no:cacheprovider', '-p', 'no:hypothesispytest', 'test_app.py']))\n"
-    )
-    result = pytester.run(sys.executable, "-c", run_without_hypothesis)
+    result = pytester.run(sys.executable, "-c", RUN_WITHOUT_HYPOTHESIS)
     result.assert_outcomes(passed=1)
 
 
@@ -76,14 +90,17 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+FOLDERS = [Path({repo!r}, folder) for folder in {folders!r}]
+
+
 def pytest_collection_finish(session):
     names = defaultdict(set)
     for name, module in list(sys.modules.items()):
-        path = getattr(module, "__file__", None)
+        path = Path(getattr(module, "__file__", None) or "/").resolve()
         # A package's __init__ holds only its docstring: pytest imports the folders above a checkout's tests
         # and conftests as packages of their own.
-        if path and Path(path).name != "__init__.py" and Path(path).resolve().is_relative_to({repo!r}):
-            names[str(Path(path).resolve().relative_to({repo!r}))].add(name)
+        if path.name != "__init__.py" and any(path.is_relative_to(folder) for folder in FOLDERS):
+            names[str(path)].add(name)
     twice = {{path: sorted(found) for path, found in names.items() if len(found) > 1}}
     Path({out!r}).write_text(json.dumps({{"twice": twice, "files": len(names)}}))
 """
@@ -93,7 +110,9 @@ def test_no_module_is_imported_under_two_names_when_the_checkout_is_collected(tm
     """From a checkout pytest imports contract_tests/'s tests and conftests as `contract_tests.…`, while the
     entry point loads `cloudtwin.contract_tests.plugin`: a second copy of a module would have its own state."""
     out = tmp_path / "modules.json"
-    (tmp_path / "duplicate_check.py").write_text(DUPLICATE_CHECK.format(repo=str(REPO), out=str(out)))
+    (tmp_path / "duplicate_check.py").write_text(
+        DUPLICATE_CHECK.format(repo=str(REPO), out=str(out), folders=[*INSTALLED_AS, "tests"])
+    )
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")]))}
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "duplicate_check", "--collect-only", "-q",
