@@ -67,7 +67,8 @@ import urllib.request
 
 with urllib.request.urlopen(f"{sys.argv[1]}/_cloudtwin/health", timeout=10) as response:
     health = json.load(response)
-assert health["aws"]["up"] and health["redis"]["up"], health
+services = health["services"]
+assert health["status"] == "up" and services["aws"]["up"] and services["redis"]["up"], health
 print(f"smoke: cloudtwin serve answers health at {sys.argv[1]}")
 EOF
 kill -TERM "$serve_pid"
