@@ -24,16 +24,15 @@ import time
 from contextlib import ExitStack
 
 import boto3
-from sqs_bench import HERE, ROOT, Rate, Workload, free_port, server
+from sqs_bench import HERE, Rate, Workload, free_port, server
 
 PEERS = ("waitress", "cheroot")  # maintained WSGI servers, each its own module
 
 
 def serve(name: str, port: int) -> None:
     """Run the gateway behind server `name` on `port` until killed."""
-    sys.path.insert(0, str(ROOT))
-    from emulator.config import Settings
-    from emulator.process import Emulator
+    from cloudtwin.config import Settings
+    from cloudtwin.process import Emulator
 
     if name == "cloudtwin":
         Emulator(Settings(aws_port=port, redis_port=-1, kafka="off")).start()

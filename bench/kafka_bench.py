@@ -21,14 +21,12 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from emulator.config import Settings  # noqa: E402
-from emulator.kafka import probes  # noqa: E402
-from emulator.kafka.jars import KafkaJars, default_cache_dir  # noqa: E402
-from emulator.kafka.jvm import BROKER_PROPERTIES, JVM_OPTIONS  # noqa: E402
-from emulator.kafka.ports import free_port  # noqa: E402
-from emulator.kafka.service import KafkaService  # noqa: E402
+from cloudtwin.config import Settings
+from cloudtwin.kafka import probes
+from cloudtwin.kafka.jars import KafkaJars, default_cache_dir
+from cloudtwin.kafka.jvm import BROKER_PROPERTIES, JVM_OPTIONS
+from cloudtwin.kafka.ports import free_port
+from cloudtwin.kafka.service import KafkaService
 
 
 def ready_seconds(settings: Settings, environ: dict[str, str] | None = None) -> float:

@@ -54,7 +54,7 @@ def server_commands(port: int) -> dict[str, list[str] | None]:
         "cloudtwin": [
             sys.executable,
             "-m",
-            "emulator.cli",
+            "cloudtwin.cli",
             "serve",
             "--redis-port",
             str(port),

@@ -48,7 +48,7 @@ def server_commands(port: int) -> dict[str, list[str] | None]:
         "cloudtwin": [
             sys.executable,
             "-m",
-            "emulator.cli",
+            "cloudtwin.cli",
             "serve",
             "--redis-port",
             str(port),

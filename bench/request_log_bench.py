@@ -12,15 +12,11 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from emulator.config import Settings  # noqa: E402
-from emulator.http.responses import call_wsgi  # noqa: E402
-from emulator.process import Emulator  # noqa: E402
+from cloudtwin.config import Settings
+from cloudtwin.http.responses import call_wsgi
+from cloudtwin.process import Emulator
 
 AUTH = "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/sqs/aws4_request, SignedHeaders=host, Signature=x"
 

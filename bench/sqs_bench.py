@@ -129,7 +129,7 @@ def throughput_table(seconds: float, rounds: int) -> None:
     ports = {name: free_port() for name in ("canned", "cloudtwin", "recording", "moto")}
 
     def serve(port: int) -> list[str]:
-        return [sys.executable, "-m", "emulator.cli", "serve", "--aws-port", str(port), "--redis-port", "-1",
+        return [sys.executable, "-m", "cloudtwin.cli", "serve", "--aws-port", str(port), "--redis-port", "-1",
                 "--kafka", "off"]  # fmt: skip
 
     commands = {
@@ -171,11 +171,10 @@ def throughput_table(seconds: float, rounds: int) -> None:
 
 def deep_queue_latency(depth: int, samples: int) -> None:
     """Receive+delete latency with `depth` messages queued, filled through the core directly."""
-    sys.path.insert(0, str(ROOT))
-    from emulator.config import Settings
-    from emulator.process import Emulator
-    from emulator.sqs.backend import SendEntry
-    from emulator.sqs.naming import RequestContext
+    from cloudtwin.config import Settings
+    from cloudtwin.process import Emulator
+    from cloudtwin.sqs.backend import SendEntry
+    from cloudtwin.sqs.naming import RequestContext
 
     print(f"\nReceive(10)+DeleteBatch latency by queue depth ({samples} samples each)")
     print(f"{'depth':>10}{'p50 ms':>10}{'p90 ms':>10}{'fill s':>10}")
@@ -215,7 +214,7 @@ def startup_time(runs: int) -> None:
         port = free_port()
         began = time.perf_counter()
         process = subprocess.Popen(
-            [sys.executable, "-m", "emulator.cli", "serve", "--aws-port", str(port), "--redis-port", "-1",
+            [sys.executable, "-m", "cloudtwin.cli", "serve", "--aws-port", str(port), "--redis-port", "-1",
              "--kafka", "off"],  # fmt: skip
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT,
         )  # fmt: skip

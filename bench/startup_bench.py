@@ -26,10 +26,12 @@ import http.client
 import json
 import os
 import re
+import shutil
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -109,15 +111,26 @@ def jvm_cpu_seconds(emulator_pid: int) -> float | None:
     return None
 
 
-def measure(config: str, source: Path, seconds: float) -> Run:
+def python_path(source: Path) -> str:
+    """A PYTHONPATH (in a temporary folder the caller removes) that imports `cloudtwin` from the checkout `source`.
+
+    Its emulator/ folder installs as `cloudtwin` (pyproject's package-dir), so a folder holding a link of that
+    name comes first; the checkout itself follows, for checkouts from before that mapping, which import `emulator`.
+    """
+    shim = Path(tempfile.mkdtemp(prefix="startup-bench-"))
+    (shim / "cloudtwin").symlink_to(source / "emulator", target_is_directory=True)
+    return os.pathsep.join([str(shim), str(source)])
+
+
+def measure(config: str, source: Path, import_path: str, seconds: float) -> Run:
     port = free_port()
     kafka, *extra = config.split()
     command = [
-        sys.executable, "-m", "emulator.cli", "serve", "--aws-port", str(port), "--redis-port", "0",
+        sys.executable, "-m", "cloudtwin.cli", "serve", "--aws-port", str(port), "--redis-port", "0",
         "--kafka", kafka, "--kafka-port", "0", *extra,
     ]  # fmt: skip
     run = Run(config, source.name)
-    env = {**os.environ, "PYTHONPATH": str(source)}
+    env = {**os.environ, "PYTHONPATH": import_path}
     started = time.perf_counter()
     process = subprocess.Popen(
         command, cwd=source, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
@@ -231,11 +244,22 @@ def main() -> None:
     parser.add_argument("--source", action="append", default=[], help="checkout(s) to run instead of this one")
     args = parser.parse_args()
     sources = [Path(path).resolve() for path in args.source] or [ROOT]
+    import_paths = {source: python_path(source) for source in sources}
+    try:
+        runs = compare(sources, import_paths, args)
+    finally:
+        for import_path in import_paths.values():
+            shutil.rmtree(import_path.split(os.pathsep)[0])
+    print()
+    print(summary(runs))
+
+
+def compare(sources: list[Path], import_paths: dict[Path, str], args: argparse.Namespace) -> list[Run]:
     runs = []
     for index in range(args.repeat):
         for source in sources:
             for kafka in args.kafka.split(","):
-                run = measure(kafka, source, args.seconds)
+                run = measure(kafka, source, import_paths[source], args.seconds)
                 runs.append(run)
                 print(
                     f"run {index + 1}: {source.name} --kafka {kafka}: first answer {run.first_answer:.2f} s, "
@@ -243,8 +267,7 @@ def main() -> None:
                     f", JVM CPU {run.jvm_cpu}",
                     flush=True,
                 )
-    print()
-    print(summary(runs))
+    return runs
 
 
 if __name__ == "__main__":

@@ -10,11 +10,15 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, seed, settings
-from hypothesis.stateful import get_state_machine_test
+
+# hypothesis is imported where a property runs: this plugin loads in every pytest session of an installed
+# cloudtwin, which needs hypothesis only for the contract suite (`cloudtwin[contract]`).
+if TYPE_CHECKING:
+    import hypothesis
 
 OPTIONS = {
     "sqs_endpoint": ("an SQS endpoint to check beside the twin, e.g. https://sqs.eu-west-1.amazonaws.com", ""),
@@ -68,7 +72,9 @@ class ContractRun:
     targets: dict[str, Target] = field(default_factory=dict)
     outcomes: dict[tuple[str, str], dict[str, Outcome]] = field(default_factory=dict)  # by (family, property)
 
-    def settings(self, target: Target, examples: int, timed: bool, **overrides: Any) -> settings:
+    def settings(self, target: Target, examples: int, timed: bool, **overrides: Any) -> hypothesis.settings:
+        from hypothesis import HealthCheck, Phase, settings
+
         count = examples * self.depth
         if timed and target.moves_time is False:
             count = max(1, count // REAL_TIME_EXAMPLE_DIVISOR)
@@ -85,12 +91,17 @@ class ContractRun:
 
     def check(self, target: Target, test: Callable, *, examples: int, timed: bool = False, **strategies) -> None:
         """Run `test` as a hypothesis property over `strategies` with this run's seed."""
+        from hypothesis import given, seed
+
         seed(self.seed)(self.settings(target, examples, timed)(given(**strategies)(test)))()
 
     def check_machine(
         self, target: Target, factory: Callable, *, examples: int, steps: int, timed: bool = False
     ) -> None:
         """Run a RuleBasedStateMachine built by `factory` with this run's seed."""
+        from hypothesis import seed
+        from hypothesis.stateful import get_state_machine_test
+
         machine_settings = self.settings(target, examples, timed, stateful_step_count=steps)
         seed(self.seed)(get_state_machine_test(factory, settings=machine_settings))()
 
@@ -129,13 +140,19 @@ def register_target(config: pytest.Config, family: str, target: Target) -> None:
     contract_run(config).targets[f"{family}:{target.name}"] = target
 
 
+# This suite's folder. Its tests are known by where they are, not by module name: pytest names them
+# `cloudtwin.contract_tests.…` when installed, `contract_tests.…` when collected from a checkout.
+SUITE_DIR = Path(__file__).resolve().parent
+
+
 def _identify(item: pytest.Item) -> tuple[str, str, str] | None:
     """(family, property, target name) of a contract test item, else None."""
-    module = getattr(item, "module", None)
-    parts = (module.__name__ if module else "").split(".")
-    family = next((part for part in parts if part in FAMILIES), None)
+    try:
+        family = item.path.resolve().relative_to(SUITE_DIR).parts[0]
+    except ValueError:
+        return None
     callspec = getattr(item, "callspec", None)
-    if family is None or "contract_tests" not in parts or callspec is None:
+    if family not in FAMILIES or callspec is None:
         return None
     target = callspec.params.get(f"{family}_target")
     if target is None:

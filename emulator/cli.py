@@ -8,8 +8,8 @@ import logging
 import signal
 import sys
 
-from emulator.admin_client import AdminClient, AdminUnavailable, default_endpoint
-from emulator.config import Settings
+from cloudtwin.admin_client import AdminClient, AdminUnavailable, default_endpoint
+from cloudtwin.config import Settings
 
 ENDPOINT_HELP = "AWS endpoint of the emulator (default: $AWS_ENDPOINT_URL, else 127.0.0.1:$CLOUDTWIN_AWS_PORT or :4566)"
 
@@ -52,8 +52,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def serve_command(args: argparse.Namespace) -> int:
-    from emulator.process import Emulator
-    from emulator.service import ServiceStartError
+    from cloudtwin.process import Emulator
+    from cloudtwin.service import ServiceStartError
 
     logging.basicConfig(level=args.log_level.upper(), format="cloudtwin %(levelname)s %(name)s: %(message)s")
     try:
@@ -70,7 +70,7 @@ def serve_command(args: argparse.Namespace) -> int:
     for name, service in emulator.services.items():
         if name in emulator.failures:
             # Only a best-effort service gets here (Kafka): the others stopped the start above.
-            from emulator.kafka.service import BEST_EFFORT_NOTE
+            from cloudtwin.kafka.service import BEST_EFFORT_NOTE
 
             print(f"cloudtwin: {name} did not start: {emulator.failures[name]}; {BEST_EFFORT_NOTE}", flush=True)
         else:

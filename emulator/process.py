@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 import threading
 
-from emulator.clock import Clock
-from emulator.clock import clock as default_clock
-from emulator.config import Settings
-from emulator.service import Service, ServiceStartError
+from cloudtwin.clock import Clock
+from cloudtwin.clock import clock as default_clock
+from cloudtwin.config import Settings
+from cloudtwin.service import Service, ServiceStartError
 
 log = logging.getLogger(__name__)
 
@@ -28,18 +28,18 @@ class Emulator:
         self._build_services()
 
     def _build_services(self) -> None:
-        from emulator.http.service import AwsService
+        from cloudtwin.http.service import AwsService
 
         self.services["aws"] = AwsService(self)
         if self.settings.redis_port >= 0:
-            from emulator.redis.service import redis_service
+            from cloudtwin.redis.service import redis_service
 
             self.services["redis"] = redis_service(self)
         if self.settings.kafka != "off":
-            from emulator.kafka.service import KafkaService
+            from cloudtwin.kafka.service import KafkaService
 
             self.services["kafka"] = KafkaService(self.settings, on_start_failure=self._background_failure)
-        from emulator.control import install_control_planes
+        from cloudtwin.control import install_control_planes
 
         install_control_planes(self)
 

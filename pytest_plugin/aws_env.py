@@ -19,7 +19,7 @@ def cloudtwin_aws_env(request: pytest.FixtureRequest, aws_endpoint_url: str) -> 
     Against --cloudtwin-endpoint with AWS_ACCESS_KEY_ID already set (a real target), the credentials stay.
     Autouse for every test with the ini option `cloudtwin_aws_env = true` (or --cloudtwin-aws-env=true).
     """
-    from pytest_plugin.plugin import cloudtwin_option
+    from cloudtwin.pytest_plugin.plugin import cloudtwin_option
 
     region = cloudtwin_option(request.config, "region")
     values = {"AWS_ENDPOINT_URL": aws_endpoint_url, "AWS_DEFAULT_REGION": region, "AWS_REGION": region}
@@ -38,7 +38,7 @@ def cloudtwin_aws_env(request: pytest.FixtureRequest, aws_endpoint_url: str) -> 
 
 @pytest.fixture(autouse=True)
 def _cloudtwin_aws_env_autouse(request: pytest.FixtureRequest) -> None:
-    from pytest_plugin.plugin import cloudtwin_option
+    from cloudtwin.pytest_plugin.plugin import cloudtwin_option
 
     if _truthy(cloudtwin_option(request.config, "aws_env")):
         request.getfixturevalue("cloudtwin_aws_env")

@@ -1,7 +1,7 @@
 """Fixture factories, in the manner of pytest-redis: emulators of their own, and clients of them.
 
 ```python
-from pytest_plugin import factories
+from cloudtwin.pytest_plugin import factories
 
 strict_twin = factories.cloudtwin_proc(redis_password="s3cret", region="eu-west-1")
 strict_sqs = factories.sqs_client("strict_twin")
@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import pytest
 
-from emulator.process import Emulator
+from cloudtwin.process import Emulator
 
 
 def cloudtwin_proc(scope: str = "session", **settings) -> Callable:
@@ -23,7 +23,7 @@ def cloudtwin_proc(scope: str = "session", **settings) -> Callable:
 
     @pytest.fixture(scope=scope)
     def proc(request: pytest.FixtureRequest):
-        from pytest_plugin.plugin import emulator_settings
+        from cloudtwin.pytest_plugin.plugin import emulator_settings
 
         with Emulator(emulator_settings(request.config, **settings)) as emulator:
             yield emulator

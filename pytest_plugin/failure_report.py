@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from pytest_plugin.twin import Twin, running_twin
+from cloudtwin.pytest_plugin.twin import Twin, running_twin
 
 SECTION = "cloudtwin state"
 LAST_REQUESTS = 12
@@ -31,7 +31,7 @@ _FIXTURES = {
 
 
 def report_enabled(config: pytest.Config) -> bool:
-    from pytest_plugin.plugin import cloudtwin_option
+    from cloudtwin.pytest_plugin.plugin import cloudtwin_option
 
     value = str(cloudtwin_option(config, "report")).strip().lower()
     if value not in ("on", "off", "true", "false", "1", "0", "yes", "no"):
@@ -40,7 +40,7 @@ def report_enabled(config: pytest.Config) -> bool:
 
 
 def _uses_twin(item: pytest.Item) -> bool:
-    from pytest_plugin.plugin import cloudtwin_option
+    from cloudtwin.pytest_plugin.plugin import cloudtwin_option
 
     names = getattr(item, "fixturenames", ())
     if any(name in _FIXTURES or name.startswith("kafka_") for name in names):
@@ -52,7 +52,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     if not report_enabled(item.config) or not _uses_twin(item):
         return
     item.stash[_STARTED] = time.time()
-    from pytest_plugin.twin import external_twin
+    from cloudtwin.pytest_plugin.twin import external_twin
 
     twin = external_twin(item.config)
     if twin is not None and not twin.recording_asked:

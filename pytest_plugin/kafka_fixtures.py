@@ -16,11 +16,11 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from emulator.config import Settings
-from emulator.kafka.admin import TopicAdmin
-from emulator.kafka.service import KafkaService
-from emulator.service import ServiceStartError
-from pytest_plugin.kafka_sharing import SharedBroker
+from cloudtwin.config import Settings
+from cloudtwin.kafka.admin import TopicAdmin
+from cloudtwin.kafka.service import KafkaService
+from cloudtwin.pytest_plugin.kafka_sharing import SharedBroker
+from cloudtwin.service import ServiceStartError
 
 __all__ = [
     "kafka_admin",
@@ -52,7 +52,7 @@ def running_emulator_bootstrap(endpoint: str) -> str:
 
 def started_service(backend: str) -> KafkaService:
     """A ready broker for `backend`; skips when no backend can run here, fails when the chosen one cannot."""
-    from pytest_plugin.plugin import as_plugin_flags
+    from cloudtwin.pytest_plugin.plugin import as_plugin_flags
 
     try:
         # CLOUDTWIN_* variables still apply (jar cache, start timeout, Redpanda image).
@@ -73,7 +73,7 @@ def started_service(backend: str) -> KafkaService:
 @pytest.fixture(scope="session")
 def kafka_service(request: pytest.FixtureRequest) -> Iterator[KafkaService]:
     """The session's Kafka broker, started on first use; the test skips when no backend can run here."""
-    from pytest_plugin.plugin import cloudtwin_option
+    from cloudtwin.pytest_plugin.plugin import cloudtwin_option
 
     endpoint = cloudtwin_option(request.config, "endpoint")
     backend = cloudtwin_option(request.config, "kafka")
@@ -115,7 +115,7 @@ def kafka_admin(kafka_service: KafkaService) -> TopicAdmin:
 @pytest.fixture
 def kafka_topic_factory(request: pytest.FixtureRequest, kafka_admin: TopicAdmin) -> Iterator[Callable[..., str]]:
     """`create(partitions=1, configs=None) -> name`: fresh uniquely named topics, deleted after the test."""
-    from pytest_plugin.failure_report import KAFKA_TOPICS_KEY
+    from cloudtwin.pytest_plugin.failure_report import KAFKA_TOPICS_KEY
 
     created: list[str] = []
     request.node.stash[KAFKA_TOPICS_KEY] = created  # for the failure report

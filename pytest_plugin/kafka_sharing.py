@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from emulator.kafka.service import KafkaService
+from cloudtwin.kafka.service import KafkaService
 
 WAIT_FOR_WORKERS_SECONDS = 1800.0
 

@@ -3,7 +3,7 @@
 Every option can be given on the command line (`--cloudtwin-<name>`) or in the ini file
 (`cloudtwin_<name>`); besides the plugin's own, every setting of `cloudtwin serve` but the
 ports and the host (tests always use free 127.0.0.1 ports) configures the session's emulator.
-Custom emulators and clients come from `pytest_plugin.factories`.
+Custom emulators and clients come from `cloudtwin.pytest_plugin.factories`.
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ import uuid
 
 import pytest
 
-from emulator.clock import clock as emulator_clock
-from emulator.config import Settings, parse_setting
-from emulator.process import Emulator
-from pytest_plugin import failure_report
-from pytest_plugin.aws_env import _cloudtwin_aws_env_autouse, cloudtwin_aws_env  # noqa: F401
-from pytest_plugin.redis_fixtures import redis_client, redis_client_factory, redis_endpoint  # noqa: F401
-from pytest_plugin.twin import RemoteClock, TwinError, external_twin, register_in_process, session_twin
+from cloudtwin.clock import clock as emulator_clock
+from cloudtwin.config import Settings, parse_setting
+from cloudtwin.process import Emulator
+from cloudtwin.pytest_plugin import failure_report
+from cloudtwin.pytest_plugin.aws_env import _cloudtwin_aws_env_autouse, cloudtwin_aws_env  # noqa: F401
+from cloudtwin.pytest_plugin.redis_fixtures import redis_client, redis_client_factory, redis_endpoint  # noqa: F401
+from cloudtwin.pytest_plugin.twin import RemoteClock, TwinError, external_twin, register_in_process, session_twin
 
 _OPTIONS = {
     "region": ("region of the clients the fixtures hand out", "us-east-1"),
@@ -191,4 +191,4 @@ def _queue_fixture(fifo: bool):
 sqs_queue = pytest.fixture(_queue_fixture(fifo=False), name="sqs_queue")
 sqs_fifo_queue = pytest.fixture(_queue_fixture(fifo=True), name="sqs_fifo_queue")
 
-from pytest_plugin.kafka_fixtures import *  # noqa: E402, F403 - Kafka fixtures, in their own module
+from cloudtwin.pytest_plugin.kafka_fixtures import *  # noqa: E402, F403 - Kafka fixtures, in their own module

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from emulator.admin_client import AdminClient
+from cloudtwin.admin_client import AdminClient
 
 
 class TwinError(Exception):
@@ -49,7 +49,7 @@ def _checked(document: dict) -> dict:
 
 
 class RemoteClock:
-    """The clock of a running cloudtwin, moved through its admin API; the same methods as `emulator.clock`."""
+    """The clock of a running cloudtwin, moved through its admin API; the same methods as `cloudtwin.clock`."""
 
     def __init__(self, twin: Twin) -> None:
         self.twin = twin
@@ -119,7 +119,7 @@ def register_in_process(config: pytest.Config, endpoint: str) -> Twin:
 
 def external_twin(config: pytest.Config) -> Twin | None:
     """The twin at --cloudtwin-endpoint, or None without one."""
-    from pytest_plugin.plugin import cloudtwin_option
+    from cloudtwin.pytest_plugin.plugin import cloudtwin_option
 
     twin = config.stash.get(_TWIN, None)
     if twin is None:

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from pytest_plugin import factories
+from cloudtwin.pytest_plugin import factories
 
 
 def call(endpoint: str, method: str, path: str, document=None, raw: bytes | None = None, headers: dict | None = None):

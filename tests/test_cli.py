@@ -14,9 +14,9 @@ from contextlib import contextmanager
 
 import pytest
 
-from emulator.cli import main
+from cloudtwin.cli import main
 
-SERVE = [sys.executable, "-m", "emulator.cli", "serve"]
+SERVE = [sys.executable, "-m", "cloudtwin.cli", "serve"]
 QUIET = ["--redis-port", "-1", "--kafka", "off"]
 
 

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from emulator.clock import Clock
+from cloudtwin.clock import Clock
 
 
 def test_follows_wall_time_by_default():

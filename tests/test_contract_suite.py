@@ -1,15 +1,15 @@
 """The contract suite catches a broken twin: defects patched into the emulator make a run of
-`--pyargs contract_tests` fail exactly the properties they break, each named in the summary table
+`--pyargs cloudtwin.contract_tests` fail exactly the properties they break, each named in the summary table
 with its failing example and the seed that replays it (unshrunk here, to stay fast)."""
 
 from __future__ import annotations
 
 import pytest
 
-from emulator.redis.database import TrackedDatabase
-from emulator.sqs import queue
-from emulator.sqs.backend import SqsBackend
-from emulator.sqs.message import MessageState
+from cloudtwin.redis.database import TrackedDatabase
+from cloudtwin.sqs import queue
+from cloudtwin.sqs.backend import SqsBackend
+from cloudtwin.sqs.message import MessageState
 
 pytest_plugins = ["pytester"]
 
@@ -63,7 +63,7 @@ def test_a_broken_twin_fails_the_properties_it_breaks(pytester: pytest.Pytester,
     # A control: the batch property still holds (its drain sees each message once; kept ones stay invisible).
     selection = " or ".join(BROKEN_PROPERTIES) + " or a_batch_behaves_as_its_single_calls"
     result = pytester.runpytest(
-        "-p", "no:cacheprovider", "--pyargs", "contract_tests", "-k", f"({selection}) and not redis-server",
+        "-p", "no:cacheprovider", "--pyargs", "cloudtwin.contract_tests", "-k", f"({selection}) and not redis-server",
         "--contract-sqs-wires", "json", "--hypothesis-seed", "1", "--contract-shrink", "no",
     )  # fmt: skip
     result.assert_outcomes(failed=3, passed=1)
@@ -86,7 +86,7 @@ def test_a_broken_twin_fails_the_properties_it_breaks(pytester: pytest.Pytester,
 
 def test_contract_options_come_from_ini_and_are_checked(pytester: pytest.Pytester) -> None:
     pytester.makeini("[pytest]\ncontract_depth = 0\n")
-    result = pytester.runpytest("-p", "no:cacheprovider", "--pyargs", "contract_tests", "--collect-only")
+    result = pytester.runpytest("-p", "no:cacheprovider", "--pyargs", "cloudtwin.contract_tests", "--collect-only")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--contract-depth='0' is not a positive whole number*"])
     # The command line overrides the ini; then the next bad value is the one reported.

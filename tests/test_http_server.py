@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pytest_plugin import factories
+from cloudtwin.pytest_plugin import factories
 
 # Emulators of their own: timeouts short enough to watch, and a connection cap small enough to reach.
 quick_timeouts = factories.cloudtwin_proc(

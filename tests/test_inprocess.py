@@ -8,9 +8,9 @@ import threading
 import boto3
 import pytest
 
-from emulator.config import Settings
-from emulator.process import Emulator
-from emulator.service import ServiceStartError
+from cloudtwin.config import Settings
+from cloudtwin.process import Emulator
+from cloudtwin.service import ServiceStartError
 from tests.sqs.test_long_polling import wait_until_polling
 
 

@@ -172,9 +172,9 @@ def test_moto_keeps_its_own_sqs_and_gets_everything_back_when_the_last_emulator_
     script = """
 from moto.sns.models import Subscription
 from moto.sqs.models import SQSBackend, sqs_backends
-from emulator.clock import Clock
-from emulator.http import moto_sqs_bridge
-from emulator.sqs.backend import SqsBackend
+from cloudtwin.clock import Clock
+from cloudtwin.http import moto_sqs_bridge
+from cloudtwin.sqs.backend import SqsBackend
 originals = (SQSBackend.__dict__["send_message"], Subscription.__dict__["publish"])
 first, second = SqsBackend(Clock()), SqsBackend(Clock())
 moto_sqs_bridge.install(first)

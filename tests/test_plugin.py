@@ -35,7 +35,7 @@ def test_invalid_option_value_is_a_usage_error(pytester):
 def test_factories_make_emulators_and_clients_of_their_own(pytester):
     pytester.makeconftest(
         """
-        from pytest_plugin import factories
+        from cloudtwin.pytest_plugin import factories
 
         strict_twin = factories.cloudtwin_proc(redis_password="s3cret", region="eu-west-1")
         strict_sqs = factories.sqs_client("strict_twin")
@@ -226,7 +226,7 @@ def test_reset_marker_resets_the_twin_before_the_test(pytester):
 
 
 def test_emulator_messages_name_the_plugins_options():
-    from pytest_plugin.plugin import as_plugin_flags
+    from cloudtwin.pytest_plugin.plugin import as_plugin_flags
 
     message = "use --kafka external=HOST:PORT, raise --kafka-start-timeout or pick --kafka-port 0 (--kafka)"
     assert as_plugin_flags(message) == (

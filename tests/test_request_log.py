@@ -10,7 +10,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from pytest_plugin import factories
+from cloudtwin.pytest_plugin import factories
 from tests.test_admin import call
 
 recorded_twin = factories.cloudtwin_proc(scope="function")

@@ -16,12 +16,12 @@ import botocore.exceptions
 import pytest
 from botocore.config import Config
 
-from emulator.clock import Clock
-from emulator.config import Settings
-from emulator.process import Emulator
-from emulator.sqs import errors
-from emulator.sqs.backend import SendEntry, SqsBackend
-from emulator.sqs.naming import RequestContext
+from cloudtwin.clock import Clock
+from cloudtwin.config import Settings
+from cloudtwin.process import Emulator
+from cloudtwin.sqs import errors
+from cloudtwin.sqs.backend import SendEntry, SqsBackend
+from cloudtwin.sqs.naming import RequestContext
 from tests.sqs.test_long_polling import wait_until_polling
 
 CTX = RequestContext("us-east-1", "000000000000", "http://localhost:4566")

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from ..plugin import Target, contract_option, register_target
+from cloudtwin.contract_tests.plugin import Target, contract_option, register_target
 
 TOPIC_READY_SECONDS = 30.0
 

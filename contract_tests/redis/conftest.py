@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 import redis
 
-from ..plugin import Target, contract_option, register_target
-from ..target_time import TargetTime
+from cloudtwin.contract_tests.plugin import Target, contract_option, register_target
+from cloudtwin.contract_tests.target_time import TargetTime
 
 REDIS_SERVER_START_SECONDS = 10.0
 

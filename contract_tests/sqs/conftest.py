@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from ..plugin import Target, contract_option, register_target
-from ..target_time import TargetTime
-from .query_client import QueryClient
+from cloudtwin.contract_tests.plugin import Target, contract_option, register_target
+from cloudtwin.contract_tests.sqs.query_client import QueryClient
+from cloudtwin.contract_tests.target_time import TargetTime
 
 WIRES = ("json", "query")
 

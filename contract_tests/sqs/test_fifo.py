@@ -8,8 +8,9 @@ from collections import defaultdict, deque
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
 
+from cloudtwin.contract_tests.sqs.strategies import BODIES, HELD
+
 from .conftest import SqsSide
-from .strategies import BODIES, HELD
 
 GROUPS = st.sampled_from("abc")
 

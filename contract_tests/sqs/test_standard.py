@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
 
+from cloudtwin.contract_tests.sqs.strategies import BODIES, HELD
+
 from .conftest import SqsSide
-from .strategies import BODIES, HELD
 
 
 @dataclass

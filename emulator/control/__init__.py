@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from emulator.process import Emulator
+    from cloudtwin.process import Emulator
 
 
 def install_control_planes(emulator: Emulator) -> None:
     """Put the MSK and ElastiCache interceptors in front of moto on the AWS gateway."""
-    from emulator.control.elasticache import ElastiCacheControlPlane
-    from emulator.control.msk import MskControlPlane
+    from cloudtwin.control.elasticache import ElastiCacheControlPlane
+    from cloudtwin.control.msk import MskControlPlane
 
     gateway = emulator.services["aws"].gateway  # type: ignore[attr-defined]
     gateway.interceptors.append(MskControlPlane(emulator, gateway))

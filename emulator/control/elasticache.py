@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
-from emulator.control.moto_call import buffered_body, call_moto, signed_for
+from cloudtwin.control.moto_call import buffered_body, call_moto, signed_for
 
 if TYPE_CHECKING:
-    from emulator.http.gateway import Gateway
-    from emulator.process import Emulator
+    from cloudtwin.http.gateway import Gateway
+    from cloudtwin.process import Emulator
 
 NAMESPACE = "http://elasticache.amazonaws.com/doc/2015-02-02/"
 _ENDPOINTS = {"Endpoint", "PrimaryEndpoint", "ReaderEndpoint", "ReadEndpoint", "ConfigurationEndpoint"}

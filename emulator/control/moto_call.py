@@ -6,8 +6,8 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from emulator.http.identity import credential_scope
-from emulator.http.responses import call_wsgi, request_body
+from cloudtwin.http.identity import credential_scope
+from cloudtwin.http.responses import call_wsgi, request_body
 
 
 @dataclass

@@ -8,13 +8,13 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
-from emulator.control.moto_call import call_moto, signed_for
-from emulator.http.responses import respond_json
-from emulator.service import ServiceStartError
+from cloudtwin.control.moto_call import call_moto, signed_for
+from cloudtwin.http.responses import respond_json
+from cloudtwin.service import ServiceStartError
 
 if TYPE_CHECKING:
-    from emulator.http.gateway import Gateway
-    from emulator.process import Emulator
+    from cloudtwin.http.gateway import Gateway
+    from cloudtwin.process import Emulator
 
 _CREATE = re.compile(r"^/(v1|api/v2)/clusters/?$")
 _BOOTSTRAP = re.compile(r"^/v1/clusters/(?P<arn>.+)/bootstrap-brokers/?$")

@@ -7,11 +7,11 @@ import json
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
-from emulator.http.responses import request_body, respond_json
+from cloudtwin.http.responses import request_body, respond_json
 
 if TYPE_CHECKING:
-    from emulator.config import Settings
-    from emulator.process import Emulator
+    from cloudtwin.config import Settings
+    from cloudtwin.process import Emulator
 
 PREFIX = "/_cloudtwin/"
 MOTO_API_PREFIX = "/moto-api/"
@@ -174,7 +174,7 @@ class AdminApi:
 
     def show_queues(self, params: dict) -> dict:
         """`names=a,b`: those queues' counts and newest `messages` (default 3) messages, in any region and account."""
-        from emulator.http.queue_view import describe_queues
+        from cloudtwin.http.queue_view import describe_queues
 
         names = {name for name in str(params.get("names") or "").split(",") if name}
         newest = min(int(params.get("messages") or 3), 10)

@@ -6,18 +6,18 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
-from emulator.http import moto_sqs_bridge
-from emulator.http.admin import MOTO_API_PREFIX, AdminApi
-from emulator.http.admin import PREFIX as ADMIN_PREFIX
-from emulator.http.identity import caller, credential_scope
-from emulator.http.request_log import RequestLog
-from emulator.http.responses import respond_json
-from emulator.sqs.json_protocol import JsonProtocol
-from emulator.sqs.query_protocol import QueryProtocol, is_query_request
+from cloudtwin.http import moto_sqs_bridge
+from cloudtwin.http.admin import MOTO_API_PREFIX, AdminApi
+from cloudtwin.http.admin import PREFIX as ADMIN_PREFIX
+from cloudtwin.http.identity import caller, credential_scope
+from cloudtwin.http.request_log import RequestLog
+from cloudtwin.http.responses import respond_json
+from cloudtwin.sqs.json_protocol import JsonProtocol
+from cloudtwin.sqs.query_protocol import QueryProtocol, is_query_request
 
 if TYPE_CHECKING:
-    from emulator.process import Emulator
-    from emulator.sqs.backend import SqsBackend
+    from cloudtwin.process import Emulator
+    from cloudtwin.sqs.backend import SqsBackend
 
 
 def _is_sqs_json_without_target(environ: dict) -> bool:

@@ -23,10 +23,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from emulator.sqs.backend import SendEntry, SqsBackend
-from emulator.sqs.errors import QueueDoesNotExist, SqsError
-from emulator.sqs.message import MessageAttributeValue
-from emulator.sqs.naming import RequestContext, queue_url
+from cloudtwin.sqs.backend import SendEntry, SqsBackend
+from cloudtwin.sqs.errors import QueueDoesNotExist, SqsError
+from cloudtwin.sqs.message import MessageAttributeValue
+from cloudtwin.sqs.naming import RequestContext, queue_url
 
 log = logging.getLogger(__name__)
 

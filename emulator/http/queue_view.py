@@ -9,10 +9,10 @@ from __future__ import annotations
 from itertools import islice
 from typing import TYPE_CHECKING
 
-from emulator.sqs.message import MessageState
+from cloudtwin.sqs.message import MessageState
 
 if TYPE_CHECKING:
-    from emulator.sqs.backend import SqsBackend
+    from cloudtwin.sqs.backend import SqsBackend
 
 _STATES = {MessageState.VISIBLE: "visible", MessageState.INFLIGHT: "in flight", MessageState.DELAYED: "delayed"}
 BODY_PREVIEW_CHARS = 60

@@ -13,7 +13,7 @@ import time
 from collections import deque
 from urllib.parse import parse_qs, unquote_plus
 
-from emulator.http.identity import credential_scope
+from cloudtwin.http.identity import credential_scope
 
 CAPACITY = 1000
 _EXCERPT_BYTES = 400  # enough for a queue URL and its key; never the message body behind it

@@ -25,10 +25,10 @@ from typing import TYPE_CHECKING
 
 import httptools
 
-from emulator.http.responses import call_wsgi
+from cloudtwin.http.responses import call_wsgi
 
 if TYPE_CHECKING:
-    from emulator.config import Settings
+    from cloudtwin.config import Settings
 
 log = logging.getLogger(__name__)
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from emulator.http import moto_sqs_bridge
-from emulator.http.gateway import Gateway
-from emulator.http.server import HttpLimits, HttpServer
-from emulator.service import listen_error
-from emulator.sqs.backend import SqsBackend
+from cloudtwin.http import moto_sqs_bridge
+from cloudtwin.http.gateway import Gateway
+from cloudtwin.http.server import HttpLimits, HttpServer
+from cloudtwin.service import listen_error
+from cloudtwin.sqs.backend import SqsBackend
 
 if TYPE_CHECKING:
-    from emulator.process import Emulator
+    from cloudtwin.process import Emulator
 
 
 class AwsService:

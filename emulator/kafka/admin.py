@@ -6,8 +6,8 @@ import threading
 import time
 from collections.abc import Callable
 
-from emulator.kafka.ports import answers
-from emulator.service import ServiceStartError
+from cloudtwin.kafka.ports import answers
+from cloudtwin.service import ServiceStartError
 
 CLIENT_ID = "cloudtwin-admin"
 REQUEST_TIMEOUT_MS = 10_000

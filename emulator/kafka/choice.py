@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from emulator.kafka import probes
-from emulator.service import ServiceStartError
+from cloudtwin.kafka import probes
+from cloudtwin.service import ServiceStartError
 
 BACKENDS = ("auto", "redpanda", "jvm", "external=HOST:PORT", "off")
 ENABLE_HINT = (

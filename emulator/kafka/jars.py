@@ -22,9 +22,9 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from emulator.kafka import probes
-from emulator.kafka.jar_manifest import JARS, Jar
-from emulator.service import ServiceStartError
+from cloudtwin.kafka import probes
+from cloudtwin.kafka.jar_manifest import JARS, Jar
+from cloudtwin.service import ServiceStartError
 
 DOWNLOAD_TIMEOUT_SECONDS = 30  # per read: a stalled connection fails rather than hangs the start
 PARALLEL_DOWNLOADS = 4

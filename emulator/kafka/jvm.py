@@ -13,13 +13,13 @@ import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from emulator.kafka import probes
-from emulator.kafka.exit_report import describe_exit, last_error
-from emulator.kafka.jars import KafkaJars
-from emulator.kafka.orphan_guard import EXIT_PREFIX
-from emulator.kafka.ports import free_port
-from emulator.kafka.stale import BrokerRecord, reap_stale
-from emulator.service import ServiceStartError
+from cloudtwin.kafka import probes
+from cloudtwin.kafka.exit_report import describe_exit, last_error
+from cloudtwin.kafka.jars import KafkaJars
+from cloudtwin.kafka.orphan_guard import EXIT_PREFIX
+from cloudtwin.kafka.ports import free_port
+from cloudtwin.kafka.stale import BrokerRecord, reap_stale
+from cloudtwin.service import ServiceStartError
 
 # Sized for a test broker: one partition and one replica for internal topics, no rebalance delay
 # (a consumer joining a group gets partitions at once), and small buffers.
@@ -189,12 +189,13 @@ class JvmBroker:
     def _launch(self, config: Path) -> None:
         assert self.log_path is not None
         broker = self._java("kafka.Kafka", str(config), class_archive=self._class_archive())
-        guard = [sys.executable, "-m", "emulator.kafka.orphan_guard", "--nice", str(self.nice), *broker]
+        # Same interpreter and environment as this process, which found cloudtwin (installed, editable or on
+        # PYTHONPATH): the guard is imported from the same place.
+        guard = [sys.executable, "-m", "cloudtwin.kafka.orphan_guard", "--nice", str(self.nice), *broker]
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(
-                guard, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, cwd=self.work_dir,
-                env={**os.environ, "PYTHONPATH": _package_root()},
-            )  # fmt: skip
+                guard, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, cwd=self.work_dir
+            )
         assert self.process.stdout is not None
         first_line = self.process.stdout.readline().strip()
         if not first_line.isdigit():
@@ -252,10 +253,3 @@ def _advertised(host: str) -> str:
 def _last_lines(text: str) -> str:
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     return " | ".join(lines[-LOG_TAIL_LINES:])
-
-
-def _package_root() -> str:
-    """So the guard imports this same emulator package, installed or not."""
-    root = str(Path(__file__).resolve().parent.parent.parent)
-    existing = os.environ.get("PYTHONPATH")
-    return root if not existing else root + os.pathsep + existing

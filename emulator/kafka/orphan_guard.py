@@ -1,6 +1,6 @@
 """Runs a broker process and ends it when the emulator that started it goes away.
 
-`python -m emulator.kafka.orphan_guard [--nice N] COMMAND...`: the emulator holds the write end of this
+`python -m cloudtwin.kafka.orphan_guard [--nice N] COMMAND...`: the emulator holds the write end of this
 process's stdin. When it closes (a clean stop, or the emulator killed with SIGKILL), the guard
 stops the broker: SIGTERM, then SIGKILL after a grace period. The broker's pid is the first line
 on stdout and `exit <status>` the last, with Popen's status (negative: killed by that signal),

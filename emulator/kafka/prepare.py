@@ -1,4 +1,4 @@
-"""`python -m emulator.kafka.prepare`: everything a first JVM broker start needs, done ahead of time.
+"""`python -m cloudtwin.kafka.prepare`: everything a first JVM broker start needs, done ahead of time.
 
 Fetches Kafka's jars, formats the storage template and records the class-data archive by starting
 and stopping one broker. A CI warm-up step, so download trouble shows apart from test failures.
@@ -9,9 +9,9 @@ from __future__ import annotations
 import sys
 import time
 
-from emulator.config import Settings
-from emulator.kafka.service import KafkaService
-from emulator.service import ServiceStartError
+from cloudtwin.config import Settings
+from cloudtwin.kafka.service import KafkaService
+from cloudtwin.service import ServiceStartError
 
 
 def main() -> int:

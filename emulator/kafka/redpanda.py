@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from emulator.service import ServiceStartError
+from cloudtwin.service import ServiceStartError
 
 KAFKA_PORT_IN_CONTAINER = 9092
 INTERNAL_PORT = 29092

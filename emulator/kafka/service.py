@@ -10,15 +10,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
-from emulator.config import Settings
-from emulator.kafka import probes
-from emulator.kafka.admin import TopicAdmin
-from emulator.kafka.choice import ENABLE_HINT, BackendChoice, choose
-from emulator.kafka.external import ExternalBroker
-from emulator.kafka.jars import KafkaJars, default_cache_dir
-from emulator.kafka.jvm import JvmBroker
-from emulator.kafka.ports import free_port, port_is_free
-from emulator.service import ServiceStartError
+from cloudtwin.config import Settings
+from cloudtwin.kafka import probes
+from cloudtwin.kafka.admin import TopicAdmin
+from cloudtwin.kafka.choice import ENABLE_HINT, BackendChoice, choose
+from cloudtwin.kafka.external import ExternalBroker
+from cloudtwin.kafka.jars import KafkaJars, default_cache_dir
+from cloudtwin.kafka.jvm import JvmBroker
+from cloudtwin.kafka.ports import free_port, port_is_free
+from cloudtwin.service import ServiceStartError
 
 log = logging.getLogger(__name__)
 WATCH_SECONDS = 1.0
@@ -98,7 +98,7 @@ class KafkaService:
                 f"listening there with --kafka external={settings.host}:{port}"
             )
         if choice.backend == "redpanda":
-            from emulator.kafka.redpanda import RedpandaBroker
+            from cloudtwin.kafka.redpanda import RedpandaBroker
 
             docker = probes.docker_engine()
             if not docker.ok:

@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING
 
 import redis
 
-from emulator.redis.config import EVICTION_POLICIES, parse_memory
-from emulator.service import ServiceStartError
+from cloudtwin.redis.config import EVICTION_POLICIES, parse_memory
+from cloudtwin.service import ServiceStartError
 
 if TYPE_CHECKING:
-    from emulator.config import Settings
+    from cloudtwin.config import Settings
 
 BINARIES = ("redis-server", "valkey-server")
 STARTUP_SECONDS = 15

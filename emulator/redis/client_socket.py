@@ -13,42 +13,42 @@ from fakeredis._helpers import QUEUED, NoResponse, SimpleError, SimpleString
 from fakeredis._socket import FakeSocket
 from fakeredis._socket._resp import convert_to_resp2
 
-from emulator.redis.commands.acl import AclCommands
-from emulator.redis.commands.bitmap import BitmapCommands
-from emulator.redis.commands.client_list import ClientListCommands
-from emulator.redis.commands.client_name import ClientNameCommands
-from emulator.redis.commands.cluster import ClusterCommands
-from emulator.redis.commands.command import IntrospectionCommands
-from emulator.redis.commands.config import ConfigCommands
-from emulator.redis.commands.connection import ConnectionCommands, not_allowed_while_subscribed
-from emulator.redis.commands.debug import DebugCommands
-from emulator.redis.commands.dump import DumpCommands
-from emulator.redis.commands.expiry import ExpiryCommands, redis_time
-from emulator.redis.commands.geo import GeoCommands
-from emulator.redis.commands.hyperloglog import HyperLogLogCommands
-from emulator.redis.commands.info import InfoCommands
-from emulator.redis.commands.keys import KeyCommands
-from emulator.redis.commands.latency import LatencyCommands
-from emulator.redis.commands.lists import ListCommands
-from emulator.redis.commands.lolwut import LolwutCommands
-from emulator.redis.commands.memory import MemoryCommands
-from emulator.redis.commands.module import ModuleCommands
-from emulator.redis.commands.monitor import MonitorCommands
-from emulator.redis.commands.object import ObjectCommands
-from emulator.redis.commands.pubsub import PubSubCleanup
-from emulator.redis.commands.replication import ReplicationCommands
-from emulator.redis.commands.scripting import ScriptingCommands
-from emulator.redis.commands.slowlog import SlowlogCommands
-from emulator.redis.commands.streams import StreamCommands
-from emulator.redis.dispatch import apply, check_arity, resolve
-from emulator.redis.engine import EVENT_CLASSES, REDIS_VERSION, UNMONITORED_COMMANDS
-from emulator.redis.monitor import SCRIPT_COMMANDS
-from emulator.redis.protocol import Push
-from emulator.redis.redaction import redact
+from cloudtwin.redis.commands.acl import AclCommands
+from cloudtwin.redis.commands.bitmap import BitmapCommands
+from cloudtwin.redis.commands.client_list import ClientListCommands
+from cloudtwin.redis.commands.client_name import ClientNameCommands
+from cloudtwin.redis.commands.cluster import ClusterCommands
+from cloudtwin.redis.commands.command import IntrospectionCommands
+from cloudtwin.redis.commands.config import ConfigCommands
+from cloudtwin.redis.commands.connection import ConnectionCommands, not_allowed_while_subscribed
+from cloudtwin.redis.commands.debug import DebugCommands
+from cloudtwin.redis.commands.dump import DumpCommands
+from cloudtwin.redis.commands.expiry import ExpiryCommands, redis_time
+from cloudtwin.redis.commands.geo import GeoCommands
+from cloudtwin.redis.commands.hyperloglog import HyperLogLogCommands
+from cloudtwin.redis.commands.info import InfoCommands
+from cloudtwin.redis.commands.keys import KeyCommands
+from cloudtwin.redis.commands.latency import LatencyCommands
+from cloudtwin.redis.commands.lists import ListCommands
+from cloudtwin.redis.commands.lolwut import LolwutCommands
+from cloudtwin.redis.commands.memory import MemoryCommands
+from cloudtwin.redis.commands.module import ModuleCommands
+from cloudtwin.redis.commands.monitor import MonitorCommands
+from cloudtwin.redis.commands.object import ObjectCommands
+from cloudtwin.redis.commands.pubsub import PubSubCleanup
+from cloudtwin.redis.commands.replication import ReplicationCommands
+from cloudtwin.redis.commands.scripting import ScriptingCommands
+from cloudtwin.redis.commands.slowlog import SlowlogCommands
+from cloudtwin.redis.commands.streams import StreamCommands
+from cloudtwin.redis.dispatch import apply, check_arity, resolve
+from cloudtwin.redis.engine import EVENT_CLASSES, REDIS_VERSION, UNMONITORED_COMMANDS
+from cloudtwin.redis.monitor import SCRIPT_COMMANDS
+from cloudtwin.redis.protocol import Push
+from cloudtwin.redis.redaction import redact
 
 if TYPE_CHECKING:
-    from emulator.redis.connection import ClientConnection
-    from emulator.redis.engine import RedisEngine
+    from cloudtwin.redis.connection import ClientConnection
+    from cloudtwin.redis.engine import RedisEngine
 
 
 # Reply types that RESP2 sends as they are: no conversion call needed.

@@ -10,7 +10,7 @@ import importlib
 import time as real_time
 from typing import Any
 
-from emulator.clock import Clock
+from cloudtwin.clock import Clock
 
 _MODULES_READING_TIME = (
     "fakeredis._socket._base",

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 from fakeredis._commands import Key, Signature
 from fakeredis._helpers import QUEUED, NoResponse, SimpleError
 
-from emulator.redis.client_socket import EngineSocket
-from emulator.redis.commands.client_list import client_line
-from emulator.redis.commands.connection import NOAUTH, not_allowed_while_subscribed
-from emulator.redis.commands.registry import (
+from cloudtwin.redis.client_socket import EngineSocket
+from cloudtwin.redis.commands.client_list import client_line
+from cloudtwin.redis.commands.connection import NOAUTH, not_allowed_while_subscribed
+from cloudtwin.redis.commands.registry import (
     CONTAINERS,
     SERVER_COMMANDS,
     SHARED_CONTAINERS,
@@ -24,14 +24,14 @@ from emulator.redis.commands.registry import (
     command_name,
     shared_subcommand,
 )
-from emulator.redis.dispatch import check_arity, has_subcommands, resolve
-from emulator.redis.engine import DENYOOM_COMMANDS, READONLY_COMMANDS, UNMONITORED_COMMANDS
-from emulator.redis.output_buffer import UNCOUNTED_BYTES, OutputBuffer
-from emulator.redis.protocol import ProtocolError, RequestReader, encode, error
-from emulator.redis.redaction import redact
+from cloudtwin.redis.dispatch import check_arity, has_subcommands, resolve
+from cloudtwin.redis.engine import DENYOOM_COMMANDS, READONLY_COMMANDS, UNMONITORED_COMMANDS
+from cloudtwin.redis.output_buffer import UNCOUNTED_BYTES, OutputBuffer
+from cloudtwin.redis.protocol import ProtocolError, RequestReader, encode, error
+from cloudtwin.redis.redaction import redact
 
 if TYPE_CHECKING:
-    from emulator.redis.server import RespServer
+    from cloudtwin.redis.server import RespServer
 
 log = logging.getLogger(__name__)
 

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 from fakeredis._core import Database
 
-from emulator.redis.memory import KEY_OVERHEAD, estimate_key
+from cloudtwin.redis.memory import KEY_OVERHEAD, estimate_key
 
 if TYPE_CHECKING:
-    from emulator.redis.engine import RedisEngine
+    from cloudtwin.redis.engine import RedisEngine
 
 
 # redis' LFU: new keys start at 5, increments get rarer as the counter grows (lfu-log-factor 10), and it loses one

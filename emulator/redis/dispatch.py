@@ -16,8 +16,8 @@ from fakeredis._commands import COMMANDS_WITH_SUB, SUPPORTED_COMMANDS, Key, Sign
 from fakeredis._core import CommandItem, Database
 from fakeredis._helpers import SimpleError
 
-from emulator.redis.commands.command_table import release_command_names
-from emulator.redis.commands.expiry import DeadlineItem
+from cloudtwin.redis.commands.command_table import release_command_names
+from cloudtwin.redis.commands.expiry import DeadlineItem
 
 # Argument counts above this are planned afresh each time, so a client sending MSETs of every length cannot grow the
 # cache without bound.

@@ -11,22 +11,22 @@ import fakeredis
 from fakeredis import FakeServer
 from fakeredis._helpers import compile_pattern
 
-from emulator.clock import Clock
-from emulator.redis.clock_link import follow_clock
-from emulator.redis.commands.expiry import redis_time
-from emulator.redis.config import OutputBufferLimit, ServerConfig, parse_output_buffer_limits
-from emulator.redis.database import TrackedDatabase
-from emulator.redis.heap import HeapTrimmer
-from emulator.redis.memory import STARTUP_MEMORY
-from emulator.redis.monitor import SCRIPT_COMMANDS, monitor_line
-from emulator.redis.output_buffer import UNCOUNTED_BYTES
-from emulator.redis.protocol import Push
-from emulator.redis.slowlog import SlowLog
-from emulator.redis.stats import Stats
+from cloudtwin.clock import Clock
+from cloudtwin.redis.clock_link import follow_clock
+from cloudtwin.redis.commands.expiry import redis_time
+from cloudtwin.redis.config import OutputBufferLimit, ServerConfig, parse_output_buffer_limits
+from cloudtwin.redis.database import TrackedDatabase
+from cloudtwin.redis.heap import HeapTrimmer
+from cloudtwin.redis.memory import STARTUP_MEMORY
+from cloudtwin.redis.monitor import SCRIPT_COMMANDS, monitor_line
+from cloudtwin.redis.output_buffer import UNCOUNTED_BYTES
+from cloudtwin.redis.protocol import Push
+from cloudtwin.redis.slowlog import SlowLog
+from cloudtwin.redis.stats import Stats
 
 if TYPE_CHECKING:
-    from emulator.redis.commands.scripting import LuaSandbox
-    from emulator.redis.connection import ClientConnection
+    from cloudtwin.redis.commands.scripting import LuaSandbox
+    from cloudtwin.redis.connection import ClientConnection
 
 # The redis-server release the twin answers as: ElastiCache for Redis OSS 7 runs the 7.0 line, and the differential
 # tests run against 7.0.15.
@@ -143,7 +143,7 @@ class RedisEngine:
 
     def define_users(self, rules: str) -> None:
         """Create ACL users from `name rule rule ...; name rule ...`, the arguments ACL SETUSER takes."""
-        from emulator.redis.client_socket import InternalSession
+        from cloudtwin.redis.client_socket import InternalSession
 
         session = InternalSession(self)
         try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from emulator.redis.redaction import redact
+from cloudtwin.redis.redaction import redact
 
 _ESCAPES = {ord("\\"): b"\\\\", ord('"'): b'\\"', ord("\n"): b"\\n", ord("\r"): b"\\r", ord("\t"): b"\\t"}
 _ESCAPES.update({7: b"\\a", 8: b"\\b"})

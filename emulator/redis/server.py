@@ -15,8 +15,8 @@ import threading
 import time
 from collections.abc import Callable
 
-from emulator.redis.connection import ClientConnection
-from emulator.redis.engine import RedisEngine
+from cloudtwin.redis.connection import ClientConnection
+from cloudtwin.redis.engine import RedisEngine
 
 log = logging.getLogger(__name__)
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import ssl
 from typing import TYPE_CHECKING
 
-from emulator.redis.child_server import RedisServerService
-from emulator.redis.config import parse_memory
-from emulator.redis.engine import RedisEngine
-from emulator.redis.server import RespServer
-from emulator.service import ServiceStartError, listen_error
+from cloudtwin.redis.child_server import RedisServerService
+from cloudtwin.redis.config import parse_memory
+from cloudtwin.redis.engine import RedisEngine
+from cloudtwin.redis.server import RespServer
+from cloudtwin.service import ServiceStartError, listen_error
 
 if TYPE_CHECKING:
-    from emulator.process import Emulator
+    from cloudtwin.process import Emulator
 
 
 BACKENDS = ("fakeredis", "redis-server")

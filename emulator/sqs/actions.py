@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from emulator.sqs import errors, shapes
-from emulator.sqs.backend import BatchFailure, SendEntry, SendResult, SqsBackend
-from emulator.sqs.naming import RequestContext
+from cloudtwin.sqs import errors, shapes
+from cloudtwin.sqs.backend import BatchFailure, SendEntry, SendResult, SqsBackend
+from cloudtwin.sqs.naming import RequestContext
 
 Action = Callable[[SqsBackend, RequestContext, dict], dict]
 ACTIONS: dict[str, Action] = {}

@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from emulator.sqs import errors
+from cloudtwin.sqs import errors
 
 READ_ONLY = (
     "ApproximateNumberOfMessages",

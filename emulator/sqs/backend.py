@@ -16,11 +16,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from emulator.clock import Clock
-from emulator.ids import UuidSequence
-from emulator.sqs import attributes as queue_attributes
-from emulator.sqs import batch, errors
-from emulator.sqs.message import (
+from cloudtwin.clock import Clock
+from cloudtwin.ids import UuidSequence
+from cloudtwin.sqs import attributes as queue_attributes
+from cloudtwin.sqs import batch, errors
+from cloudtwin.sqs.message import (
     Message,
     MessageAttributeValue,
     MessageState,
@@ -31,17 +31,17 @@ from emulator.sqs.message import (
     validate_attributes,
     validate_body,
 )
-from emulator.sqs.move_tasks import MoveTask, MoveTasks, decode_task_handle
-from emulator.sqs.naming import (
+from cloudtwin.sqs.move_tasks import MoveTask, MoveTasks, decode_task_handle
+from cloudtwin.sqs.naming import (
     RequestContext,
     parse_queue_arn,
     parse_queue_url,
     queue_url,
     validate_queue_name,
 )
-from emulator.sqs.permissions import add_permission, remove_permission
-from emulator.sqs.queue import FifoQueue, Queue, StandardQueue
-from emulator.sqs.receipts import new_receipt_handle, parse_receipt_handle
+from cloudtwin.sqs.permissions import add_permission, remove_permission
+from cloudtwin.sqs.queue import FifoQueue, Queue, StandardQueue
+from cloudtwin.sqs.receipts import new_receipt_handle, parse_receipt_handle
 
 PURGE_INTERVAL = 60
 MAX_VISIBILITY_TIMEOUT = 43200

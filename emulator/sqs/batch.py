@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from emulator.sqs import errors
+from cloudtwin.sqs import errors
 
 MAX_ENTRIES = 10
 MAX_BATCH_BYTES = 1048576

@@ -6,14 +6,14 @@ import base64
 import json
 import logging
 
-from emulator.config import Settings
-from emulator.http.identity import endpoint, signed_caller
-from emulator.http.responses import request_body, status_line
-from emulator.ids import UuidSequence
-from emulator.sqs import actions, errors, shapes
-from emulator.sqs.backend import SqsBackend
-from emulator.sqs.message import MessageAttributeValue
-from emulator.sqs.naming import RequestContext
+from cloudtwin.config import Settings
+from cloudtwin.http.identity import endpoint, signed_caller
+from cloudtwin.http.responses import request_body, status_line
+from cloudtwin.ids import UuidSequence
+from cloudtwin.sqs import actions, errors, shapes
+from cloudtwin.sqs.backend import SqsBackend
+from cloudtwin.sqs.message import MessageAttributeValue
+from cloudtwin.sqs.naming import RequestContext
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from enum import IntEnum
 
-from emulator.sqs import errors
+from cloudtwin.sqs import errors
 
 MAX_MESSAGE_ATTRIBUTES = 10
 # Alphanumeric in Unicode's sense (AWS takes "attr.1øßä"), hyphen, underscore, period.

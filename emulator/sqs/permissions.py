@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from emulator.sqs import errors
+from cloudtwin.sqs import errors
 
 _LABEL = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 _ACTIONS = {

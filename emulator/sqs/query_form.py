@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl
 
-from emulator.sqs import errors, shapes
-from emulator.sqs.query_names import LIST_ITEMS, MAP_ENTRIES, MAP_ENTRY_ALIASES
+from cloudtwin.sqs import errors, shapes
+from cloudtwin.sqs.query_names import LIST_ITEMS, MAP_ENTRIES, MAP_ENTRY_ALIASES
 
 _INDEX = re.compile(r"[1-9][0-9]{0,8}")
 

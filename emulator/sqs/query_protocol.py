@@ -11,13 +11,13 @@ from __future__ import annotations
 import logging
 import re
 
-from emulator.config import Settings
-from emulator.http.identity import credential_scope, endpoint, signed_caller
-from emulator.http.responses import request_body, status_line
-from emulator.ids import UuidSequence
-from emulator.sqs import actions, errors, query_form, query_render, shapes
-from emulator.sqs.backend import SqsBackend
-from emulator.sqs.naming import RequestContext, parse_queue_url
+from cloudtwin.config import Settings
+from cloudtwin.http.identity import credential_scope, endpoint, signed_caller
+from cloudtwin.http.responses import request_body, status_line
+from cloudtwin.ids import UuidSequence
+from cloudtwin.sqs import actions, errors, query_form, query_render, shapes
+from cloudtwin.sqs.backend import SqsBackend
+from cloudtwin.sqs.naming import RequestContext, parse_queue_url
 
 log = logging.getLogger(__name__)
 

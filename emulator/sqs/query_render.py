@@ -12,10 +12,10 @@ import base64
 import json
 import re
 
-from emulator.sqs.errors import SqsError
-from emulator.sqs.json_protocol import encode_json_value
-from emulator.sqs.message import MessageAttributeValue
-from emulator.sqs.query_names import LIST_ITEMS, MAP_ENTRIES
+from cloudtwin.sqs.errors import SqsError
+from cloudtwin.sqs.json_protocol import encode_json_value
+from cloudtwin.sqs.message import MessageAttributeValue
+from cloudtwin.sqs.query_names import LIST_ITEMS, MAP_ENTRIES
 
 NAMESPACE = "http://queue.amazonaws.com/doc/2012-11-05/"
 _PROLOG = '<?xml version="1.0"?>'

@@ -14,8 +14,8 @@ from abc import ABC, abstractmethod
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator
 
-from emulator.sqs.expiring import ExpiringMemory
-from emulator.sqs.message import Message, MessageState
+from cloudtwin.sqs.expiring import ExpiringMemory
+from cloudtwin.sqs.message import Message, MessageState
 
 VISIBLE = MessageState.VISIBLE
 INFLIGHT = MessageState.INFLIGHT

@@ -6,7 +6,7 @@ import binascii
 import itertools
 import os
 
-from emulator.sqs import errors
+from cloudtwin.sqs import errors
 
 _SEPARATOR = "\x1f"
 # Handles must differ per receive, not be secret: a random start and a counter are enough.

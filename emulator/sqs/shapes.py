@@ -12,8 +12,8 @@ import binascii
 import re
 from typing import Any
 
-from emulator.sqs import errors
-from emulator.sqs.message import MessageAttributeValue
+from cloudtwin.sqs import errors
+from cloudtwin.sqs.message import MessageAttributeValue
 
 # Numbers sent as text: digits only (int() would also take "1_000" and " 5 ", and fail on 5,000 digits).
 _DECIMAL = re.compile(r"[-+]?[0-9]{1,18}")

@@ -8,8 +8,8 @@ import boto3
 import pytest
 import redis
 
-from emulator.config import Settings
-from emulator.process import Emulator
+from cloudtwin.config import Settings
+from cloudtwin.process import Emulator
 
 
 @pytest.fixture(scope="module")

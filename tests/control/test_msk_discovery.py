@@ -6,8 +6,8 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from emulator.config import Settings
-from emulator.process import Emulator
+from cloudtwin.config import Settings
+from cloudtwin.process import Emulator
 
 
 def msk_client(endpoint: str):

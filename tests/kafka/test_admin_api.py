@@ -8,10 +8,10 @@ import urllib.request
 
 import pytest
 
-from emulator.config import Settings
-from emulator.process import Emulator
-from emulator.service import ServiceStartError
-from pytest_plugin.kafka_fixtures import running_emulator_bootstrap, unique_name
+from cloudtwin.config import Settings
+from cloudtwin.process import Emulator
+from cloudtwin.pytest_plugin.kafka_fixtures import running_emulator_bootstrap, unique_name
+from cloudtwin.service import ServiceStartError
 
 
 def call(endpoint: str, method: str, route: str) -> dict:

@@ -8,15 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from emulator.config import Settings
-from emulator.kafka import probes
-from emulator.kafka import service as kafka_service_module
-from emulator.kafka.choice import choose
-from emulator.kafka.jars import KafkaJars
-from emulator.kafka.jvm import JvmBroker
-from emulator.kafka.service import KafkaService
-from emulator.process import Emulator
-from emulator.service import ServiceStartError
+from cloudtwin.config import Settings
+from cloudtwin.kafka import probes
+from cloudtwin.kafka import service as kafka_service_module
+from cloudtwin.kafka.choice import choose
+from cloudtwin.kafka.jars import KafkaJars
+from cloudtwin.kafka.jvm import JvmBroker
+from cloudtwin.kafka.service import KafkaService
+from cloudtwin.process import Emulator
+from cloudtwin.service import ServiceStartError
 
 
 @pytest.mark.parametrize("setting", ["bogus", "jvm=1", "external", "external=nohost", "external=host:99999"])

@@ -7,8 +7,8 @@ import signal
 import subprocess
 import sys
 
-from emulator.kafka.exit_report import describe_exit, last_error
-from emulator.kafka.orphan_guard import EXIT_PREFIX
+from cloudtwin.kafka.exit_report import describe_exit, last_error
+from cloudtwin.kafka.orphan_guard import EXIT_PREFIX
 
 # A broker log as slf4j-simple writes it, with a JVM warning first and a warning after the error.
 BROKER_LOG = """\
@@ -65,7 +65,7 @@ def test_an_uncaught_exception_and_an_out_of_memory_exit_count_as_errors():
 def test_the_orphan_guard_reports_a_signal_death_its_exit_code_cannot_carry():
     sleeper = [sys.executable, "-c", "import time; time.sleep(60)"]
     guard = subprocess.Popen(
-        [sys.executable, "-m", "emulator.kafka.orphan_guard", *sleeper],
+        [sys.executable, "-m", "cloudtwin.kafka.orphan_guard", *sleeper],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from emulator.kafka import probes
+from cloudtwin.kafka import probes
 
 KAFKA_TEST = """
 def test_needs_kafka(kafka_topic):

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from emulator.kafka import probes
-from emulator.kafka.jar_manifest import JARS
-from emulator.kafka.jars import KAFKA_VERSION, SLF4J_BINDING, KafkaJars
-from emulator.service import ServiceStartError
+from cloudtwin.kafka import probes
+from cloudtwin.kafka.jar_manifest import JARS
+from cloudtwin.kafka.jars import KAFKA_VERSION, SLF4J_BINDING, KafkaJars
+from cloudtwin.service import ServiceStartError
 from tests.kafka.test_bad_input import fake_maven
 
 

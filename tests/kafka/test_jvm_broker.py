@@ -8,10 +8,10 @@ import time
 
 import pytest
 
-from emulator.config import Settings
-from emulator.kafka import probes
-from emulator.kafka.jvm import JvmBroker
-from emulator.kafka.service import KafkaService
+from cloudtwin.config import Settings
+from cloudtwin.kafka import probes
+from cloudtwin.kafka.jvm import JvmBroker
+from cloudtwin.kafka.service import KafkaService
 
 java = probes.java_runtime()
 pytestmark = pytest.mark.skipif(not java.ok, reason=f"the JVM backend needs Java 17+: {java.detail}")

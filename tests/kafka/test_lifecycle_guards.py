@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from emulator.kafka.stale import BrokerRecord, reap_stale
+from cloudtwin.kafka.stale import BrokerRecord, reap_stale
 
 SLEEPER = [sys.executable, "-c", "import time; time.sleep(120)"]
 
@@ -32,7 +32,7 @@ def wait_gone(pid: int, seconds: float = 10.0) -> bool:
 
 def start_guard() -> tuple[subprocess.Popen, int]:
     guard = subprocess.Popen(
-        [sys.executable, "-m", "emulator.kafka.orphan_guard", *SLEEPER], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+        [sys.executable, "-m", "cloudtwin.kafka.orphan_guard", *SLEEPER], stdin=subprocess.PIPE, stdout=subprocess.PIPE
     )
     assert guard.stdout is not None
     return guard, int(guard.stdout.readline())
@@ -108,7 +108,7 @@ def test_a_reused_pid_is_not_killed(tmp_path):
 
 def test_the_guard_starts_the_broker_at_a_lower_cpu_priority():
     guard = subprocess.Popen(
-        [sys.executable, "-m", "emulator.kafka.orphan_guard", "--nice", "7", *SLEEPER],
+        [sys.executable, "-m", "cloudtwin.kafka.orphan_guard", "--nice", "7", *SLEEPER],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
     )  # fmt: skip
     assert guard.stdin is not None and guard.stdout is not None

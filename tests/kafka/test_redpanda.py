@@ -6,10 +6,10 @@ import re
 
 import pytest
 
-from emulator.config import Settings
-from emulator.kafka import probes
-from emulator.kafka.redpanda import KAFKA_PORT_IN_CONTAINER, RedpandaBroker, container_class, start_script
-from emulator.kafka.service import KafkaService
+from cloudtwin.config import Settings
+from cloudtwin.kafka import probes
+from cloudtwin.kafka.redpanda import KAFKA_PORT_IN_CONTAINER, RedpandaBroker, container_class, start_script
+from cloudtwin.kafka.service import KafkaService
 
 
 class NoDocker:

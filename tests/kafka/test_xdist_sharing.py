@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from emulator.kafka import probes
-from pytest_plugin.kafka_sharing import SharedBroker
+from cloudtwin.kafka import probes
+from cloudtwin.pytest_plugin.kafka_sharing import SharedBroker
 
 java = probes.java_runtime()
 

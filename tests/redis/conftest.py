@@ -14,10 +14,10 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from emulator.clock import clock
-from emulator.config import Settings
-from emulator.redis.child_server import RedisServerService
-from emulator.redis.service import RedisService, redis_service
+from cloudtwin.clock import clock
+from cloudtwin.config import Settings
+from cloudtwin.redis.child_server import RedisServerService
+from cloudtwin.redis.service import RedisService, redis_service
 
 
 def free_port() -> int:

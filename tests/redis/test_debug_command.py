@@ -7,7 +7,7 @@ import re
 import pytest
 import redis
 
-from emulator.service import ServiceStartError
+from cloudtwin.service import ServiceStartError
 from tests.redis.conftest import outcome
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import redis
 
-from emulator.redis import dispatch
+from cloudtwin.redis import dispatch
 
 
 def test_many_argument_counts_and_unknown_names_do_not_grow_the_caches(twin: redis.Redis) -> None:

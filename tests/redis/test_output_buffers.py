@@ -21,10 +21,10 @@ import redis
 from hypothesis import given
 from hypothesis import strategies as st
 
-from emulator.clock import clock
-from emulator.config import Settings
-from emulator.redis.output_buffer import CHUNK_BYTES, OutputBuffer
-from emulator.redis.service import RedisService
+from cloudtwin.clock import clock
+from cloudtwin.config import Settings
+from cloudtwin.redis.output_buffer import CHUNK_BYTES, OutputBuffer
+from cloudtwin.redis.service import RedisService
 
 pytestmark = pytest.mark.timeout(60)
 

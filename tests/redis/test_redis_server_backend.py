@@ -8,11 +8,11 @@ from types import SimpleNamespace
 import pytest
 import redis
 
-from emulator.clock import clock
-from emulator.config import Settings
-from emulator.redis.child_server import RedisServerService
-from emulator.redis.service import RedisService, redis_service
-from emulator.service import ServiceStartError
+from cloudtwin.clock import clock
+from cloudtwin.config import Settings
+from cloudtwin.redis.child_server import RedisServerService
+from cloudtwin.redis.service import RedisService, redis_service
+from cloudtwin.service import ServiceStartError
 
 
 def make_service(**settings):

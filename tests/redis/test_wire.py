@@ -10,7 +10,7 @@ import redis
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from emulator.redis.protocol import ProtocolError, RequestReader, split_inline
+from cloudtwin.redis.protocol import ProtocolError, RequestReader, split_inline
 
 
 def exchange(port: int, payload: bytes, expect: int | None = None, timeout: float = 0.5) -> bytes:

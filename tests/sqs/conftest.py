@@ -8,7 +8,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from contract_tests.sqs.query_client import QueryClient
+from cloudtwin.contract_tests.sqs.query_client import QueryClient
 
 WIRE_PROTOCOLS = ["json", "query"]
 

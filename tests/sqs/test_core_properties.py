@@ -6,9 +6,9 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from emulator.clock import Clock
-from emulator.sqs.backend import SendEntry, SqsBackend
-from emulator.sqs.naming import RequestContext
+from cloudtwin.clock import Clock
+from cloudtwin.sqs.backend import SendEntry, SqsBackend
+from cloudtwin.sqs.naming import RequestContext
 
 CTX = RequestContext("us-east-1", "000000000000", "http://test")
 GROUPS = st.sampled_from(["a", "b"])

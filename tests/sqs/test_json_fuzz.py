@@ -8,12 +8,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from emulator.clock import Clock
-from emulator.config import Settings
-from emulator.sqs import shapes
-from emulator.sqs.backend import SqsBackend
-from emulator.sqs.json_protocol import JsonProtocol
-from emulator.sqs.naming import RequestContext
+from cloudtwin.clock import Clock
+from cloudtwin.config import Settings
+from cloudtwin.sqs import shapes
+from cloudtwin.sqs.backend import SqsBackend
+from cloudtwin.sqs.json_protocol import JsonProtocol
+from cloudtwin.sqs.naming import RequestContext
 
 QUEUE_URL = "http://localhost/queue/us-east-1/000000000000/fuzzed"
 FIFO_URL = QUEUE_URL + ".fifo"

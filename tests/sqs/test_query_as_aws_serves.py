@@ -15,7 +15,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
-from contract_tests.sqs.query_client import NAMESPACE, QueryClient, parse_response, raw_request
+from cloudtwin.contract_tests.sqs.query_client import NAMESPACE, QueryClient, parse_response, raw_request
 from tests.sqs.conftest import make_json_client
 
 ACCOUNT = "000000000000"

@@ -9,7 +9,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from contract_tests.sqs.query_client import NAMESPACE, QueryClient, raw_request
+from cloudtwin.contract_tests.sqs.query_client import NAMESPACE, QueryClient, raw_request
 from tests.sqs.test_messages import counts
 
 VERSION = {"Version": "2012-11-05"}

@@ -10,12 +10,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from contract_tests.sqs.query_client import NAMESPACE, flatten
-from emulator.clock import Clock
-from emulator.config import Settings
-from emulator.sqs import errors, query_form, shapes
-from emulator.sqs.backend import SqsBackend
-from emulator.sqs.query_protocol import QueryProtocol
+from cloudtwin.clock import Clock
+from cloudtwin.config import Settings
+from cloudtwin.contract_tests.sqs.query_client import NAMESPACE, flatten
+from cloudtwin.sqs import errors, query_form, shapes
+from cloudtwin.sqs.backend import SqsBackend
+from cloudtwin.sqs.query_protocol import QueryProtocol
 
 QUEUE_URL = "http://localhost/000000000000/fuzzed"
 

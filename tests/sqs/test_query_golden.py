@@ -15,7 +15,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from contract_tests.sqs.query_client import NAMESPACE, raw_request
+from cloudtwin.contract_tests.sqs.query_client import NAMESPACE, raw_request
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 # The account and region of the documented queue https://sqs.us-east-2.amazonaws.com/123456789012/MyQueue;

@@ -14,9 +14,9 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
-from contract_tests.sqs.query_client import QueryClient, parse_response, raw_request
-from emulator.sqs import query_form
-from emulator.sqs.query_protocol import is_query_request
+from cloudtwin.contract_tests.sqs.query_client import QueryClient, parse_response, raw_request
+from cloudtwin.sqs import query_form
+from cloudtwin.sqs.query_protocol import is_query_request
 from tests.sqs.conftest import make_json_client
 
 VERSION = {"Version": "2012-11-05"}

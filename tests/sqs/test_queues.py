@@ -8,7 +8,7 @@ import uuid
 import pytest
 from botocore.exceptions import ClientError
 
-from contract_tests.sqs.query_client import QueryClient
+from cloudtwin.contract_tests.sqs.query_client import QueryClient
 from tests.sqs.conftest import make_json_client
 
 

@@ -9,9 +9,9 @@ from fakeredis._command_args_parsing import Int
 from fakeredis._helpers import OK, SimpleError
 from fakeredis.model._acl import UserAccessControlList
 
-from emulator.redis.commands.base import ServerCommandsBase
-from emulator.redis.commands.registry import help_reply, server_command
-from emulator.redis.dispatch import check_arity, resolve
+from cloudtwin.redis.commands.base import ServerCommandsBase
+from cloudtwin.redis.commands.registry import help_reply, server_command
+from cloudtwin.redis.dispatch import check_arity, resolve
 
 _GENPASS_RANGE = (
     "ERR ACL GENPASS argument must be the number of bits for the output password, a positive number up to 4096"

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 from fakeredis.commands_mixins._mixin_base import CommandsMixinBase
 
 if TYPE_CHECKING:
-    from emulator.redis.connection import ClientConnection
-    from emulator.redis.engine import RedisEngine
+    from cloudtwin.redis.connection import ClientConnection
+    from cloudtwin.redis.engine import RedisEngine
 
 
 class ServerCommandsBase(CommandsMixinBase):

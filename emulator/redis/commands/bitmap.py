@@ -7,8 +7,8 @@ from typing import Any
 from fakeredis._commands import SUPPORTED_COMMANDS
 from fakeredis._helpers import SimpleError
 
-from emulator.redis.commands.base import ServerCommandsBase
-from emulator.redis.commands.registry import server_command
+from cloudtwin.redis.commands.base import ServerCommandsBase
+from cloudtwin.redis.commands.registry import server_command
 
 
 class BitmapCommands(ServerCommandsBase):

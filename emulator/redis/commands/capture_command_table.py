@@ -1,6 +1,6 @@
 """Capture a redis-server's COMMAND and COMMAND DOCS tables into the JSON the twin answers COMMAND from.
 
-    python -m emulator.redis.commands.capture_command_table PORT > emulator/redis/commands/command_table_7.0.json
+    python -m cloudtwin.redis.commands.capture_command_table PORT > emulator/redis/commands/command_table_7.0.json
 
 Replies are read in RESP3 and kept with their types, so the twin can answer them in either protocol as redis does:
 a simple string is {"+": text}, a map {"%": [[key, value], ...]}, a set {"~": [...]}; bulk strings, integers and

@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING
 
 from fakeredis._helpers import SimpleError
 
-from emulator.redis.commands.base import ServerCommandsBase
-from emulator.redis.commands.registry import CONTAINERS
-from emulator.redis.dispatch import has_subcommands
+from cloudtwin.redis.commands.base import ServerCommandsBase
+from cloudtwin.redis.commands.registry import CONTAINERS
+from cloudtwin.redis.dispatch import has_subcommands
 
 if TYPE_CHECKING:
-    from emulator.redis.client_socket import EngineSocket
+    from cloudtwin.redis.client_socket import EngineSocket
 
 CLIENT_TYPES = (b"normal", b"master", b"replica", b"slave", b"pubsub")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fakeredis._helpers import OK, SimpleError, SimpleString
 
-from emulator.redis.commands.base import ServerCommandsBase
+from cloudtwin.redis.commands.base import ServerCommandsBase
 
 
 class ClientNameCommands(ServerCommandsBase):

@@ -11,9 +11,9 @@ from typing import Any
 
 from fakeredis._helpers import SimpleError, SimpleString
 
-from emulator.redis.commands.base import ServerCommandsBase
-from emulator.redis.commands.command_table import CommandEntry, CommandTable, OrderedSet, command_table
-from emulator.redis.commands.registry import SERVER_COMMANDS, help_reply, server_command
+from cloudtwin.redis.commands.base import ServerCommandsBase
+from cloudtwin.redis.commands.command_table import CommandEntry, CommandTable, OrderedSet, command_table
+from cloudtwin.redis.commands.registry import SERVER_COMMANDS, help_reply, server_command
 
 _HELP = [
     "(no subcommand)",

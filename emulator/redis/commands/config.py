@@ -6,8 +6,8 @@ from typing import Any
 
 from fakeredis._helpers import OK, SimpleError
 
-from emulator.redis.commands.base import ServerCommandsBase
-from emulator.redis.commands.registry import server_command
+from cloudtwin.redis.commands.base import ServerCommandsBase
+from cloudtwin.redis.commands.registry import server_command
 
 
 class ConfigCommands(ServerCommandsBase):

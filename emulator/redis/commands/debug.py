@@ -12,9 +12,9 @@ from typing import Any
 
 from fakeredis._helpers import OK, SimpleError
 
-from emulator.redis.commands.base import ServerCommandsBase
-from emulator.redis.commands.object import encoding
-from emulator.redis.commands.registry import help_reply, server_command
+from cloudtwin.redis.commands.base import ServerCommandsBase
+from cloudtwin.redis.commands.object import encoding
+from cloudtwin.redis.commands.registry import help_reply, server_command
 
 _NOT_ALLOWED = (
     'ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a '

@@ -17,7 +17,7 @@ from fakeredis._command_args_parsing import Int
 from fakeredis._commands import CommandItem
 from fakeredis._helpers import OK, SimpleError, SimpleString
 
-from emulator.redis.commands.base import ServerCommandsBase
+from cloudtwin.redis.commands.base import ServerCommandsBase
 
 _PLAIN_BUILTINS = frozenset({"bytes", "bytearray", "dict", "float", "frozenset", "int", "list", "set", "str", "tuple"})
 _PAYLOAD_ERROR = "ERR DUMP payload version or checksum are wrong"

@@ -14,7 +14,7 @@ from fakeredis._command_args_parsing import Int
 from fakeredis._commands import CommandItem
 from fakeredis._helpers import SimpleString
 
-from emulator.redis.commands.base import ServerCommandsBase
+from cloudtwin.redis.commands.base import ServerCommandsBase
 
 
 def redis_time(seconds: float) -> float:

@@ -17,8 +17,8 @@ from fakeredis._commands import CommandItem
 from fakeredis._helpers import SimpleError
 from fakeredis.model import ZSet
 
-from emulator.redis.commands import geohash as geomath
-from emulator.redis.commands.base import ServerCommandsBase
+from cloudtwin.redis.commands import geohash as geomath
+from cloudtwin.redis.commands.base import ServerCommandsBase
 
 _METRES_PER_UNIT = {b"m": 1.0, b"km": 1000.0, b"ft": 0.3048, b"mi": 1609.34}
 _UNSUPPORTED_UNIT = "ERR unsupported unit provided. please use M, KM, FT, MI"

@@ -8,7 +8,7 @@ from __future__ import annotations
 from fakeredis._commands import CommandItem
 from fakeredis._helpers import OK, SimpleString
 
-from emulator.redis.commands.base import ServerCommandsBase
+from cloudtwin.redis.commands.base import ServerCommandsBase
 
 
 class HyperLogLogCommands(ServerCommandsBase):

@@ -6,9 +6,9 @@ import os
 import platform
 from typing import Any
 
-from emulator.redis.commands.base import ServerCommandsBase
-from emulator.redis.commands.registry import server_command
-from emulator.redis.memory import STARTUP_MEMORY
+from cloudtwin.redis.commands.base import ServerCommandsBase
+from cloudtwin.redis.commands.registry import server_command
+from cloudtwin.redis.memory import STARTUP_MEMORY
 
 # In redis 7's order; INFO with no argument leaves out commandstats, as redis does.
 SECTIONS = (

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from emulator.redis.commands.base import ServerCommandsBase
-from emulator.redis.commands.registry import server_command
+from cloudtwin.redis.commands.base import ServerCommandsBase
+from cloudtwin.redis.commands.registry import server_command
 
 
 class KeyCommands(ServerCommandsBase):

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from emulator.redis.commands.base import ServerCommandsBase
-from emulator.redis.commands.registry import help_reply, server_command
+from cloudtwin.redis.commands.base import ServerCommandsBase
+from cloudtwin.redis.commands.registry import help_reply, server_command
 
 
 class LatencyCommands(ServerCommandsBase):

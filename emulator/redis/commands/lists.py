@@ -16,8 +16,8 @@ from fakeredis._command_args_parsing import Timeout
 from fakeredis._commands import SUPPORTED_COMMANDS, CommandItem
 from fakeredis._helpers import SimpleError
 
-from emulator.redis.commands.base import ServerCommandsBase
-from emulator.redis.commands.registry import server_command
+from cloudtwin.redis.commands.base import ServerCommandsBase
+from cloudtwin.redis.commands.registry import server_command
 
 
 class ListCommands(ServerCommandsBase):

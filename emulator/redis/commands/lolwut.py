@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from fakeredis._command_args_parsing import Int
 
-from emulator.redis.commands.base import ServerCommandsBase
-from emulator.redis.commands.registry import server_command
+from cloudtwin.redis.commands.base import ServerCommandsBase
+from cloudtwin.redis.commands.registry import server_command
 
 
 class LolwutCommands(ServerCommandsBase):

@@ -7,9 +7,9 @@ from typing import Any
 from fakeredis._command_args_parsing import Int
 from fakeredis._helpers import SimpleError
 
-from emulator.redis.commands.base import ServerCommandsBase
-from emulator.redis.commands.registry import server_command
-from emulator.redis.memory import estimate_key
+from cloudtwin.redis.commands.base import ServerCommandsBase
+from cloudtwin.redis.commands.registry import server_command
+from cloudtwin.redis.memory import estimate_key
 
 
 class MemoryCommands(ServerCommandsBase):

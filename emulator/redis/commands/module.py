@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fakeredis._helpers import SimpleError
 
-from emulator.redis.commands.base import ServerCommandsBase
-from emulator.redis.commands.registry import server_command
+from cloudtwin.redis.commands.base import ServerCommandsBase
+from cloudtwin.redis.commands.registry import server_command
 
 _NOT_ALLOWED = (
     'ERR MODULE command not allowed. If the enable-module-command option is set to "local", you can run it from a '

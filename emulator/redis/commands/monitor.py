@@ -1,4 +1,4 @@
-"""MONITOR: the client receives every command the server runs from then on (see emulator.redis.monitor)."""
+"""MONITOR: the client receives every command the server runs from then on (see cloudtwin.redis.monitor)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from typing import Any
 
 from fakeredis._helpers import OK
 
-from emulator.redis.commands.base import ServerCommandsBase
-from emulator.redis.commands.registry import server_command
+from cloudtwin.redis.commands.base import ServerCommandsBase
+from cloudtwin.redis.commands.registry import server_command
 
 
 class MonitorCommands(ServerCommandsBase):

@@ -12,9 +12,9 @@ from typing import Any
 from fakeredis._helpers import SimpleError
 from fakeredis.model import Hash, XStream, ZSet
 
-from emulator.redis.commands.base import ServerCommandsBase
-from emulator.redis.commands.registry import help_reply, server_command
-from emulator.redis.database import decayed
+from cloudtwin.redis.commands.base import ServerCommandsBase
+from cloudtwin.redis.commands.registry import help_reply, server_command
+from cloudtwin.redis.database import decayed
 
 # redis.conf defaults of redis 7.0.
 LISTPACK_ENTRIES = 128

@@ -32,11 +32,11 @@ from fakeredis.commands_mixins.scripting_mixin import (
     _lua_redis_log,
 )
 
-from emulator.redis.commands.base import ServerCommandsBase
-from emulator.redis.commands.registry import server_command
+from cloudtwin.redis.commands.base import ServerCommandsBase
+from cloudtwin.redis.commands.registry import server_command
 
 if TYPE_CHECKING:
-    from emulator.redis.client_socket import EngineSocket
+    from cloudtwin.redis.client_socket import EngineSocket
 
 log = logging.getLogger(__name__)
 script_log = logging.getLogger("cloudtwin.redis.script")

@@ -1,4 +1,4 @@
-"""SLOWLOG GET | LEN | RESET | HELP over the server's slow log (emulator.redis.slowlog)."""
+"""SLOWLOG GET | LEN | RESET | HELP over the server's slow log (cloudtwin.redis.slowlog)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from typing import Any
 
 from fakeredis._helpers import OK, SimpleError
 
-from emulator.redis.commands.base import ServerCommandsBase
-from emulator.redis.commands.registry import help_reply, server_command
+from cloudtwin.redis.commands.base import ServerCommandsBase
+from cloudtwin.redis.commands.registry import help_reply, server_command
 
 
 class SlowlogCommands(ServerCommandsBase):

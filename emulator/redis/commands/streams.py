@@ -15,7 +15,7 @@ from fakeredis._commands import CommandItem
 from fakeredis._helpers import SimpleError
 from fakeredis.model import XStream
 
-from emulator.redis.commands.base import ServerCommandsBase
+from cloudtwin.redis.commands.base import ServerCommandsBase
 
 _DEFAULT_FULL_COUNT = 10
 
