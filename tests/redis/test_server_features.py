@@ -315,8 +315,8 @@ def test_idle_clients_are_closed_after_config_timeout_on_the_emulator_clock(star
 
 def test_startup_users_are_defined_when_every_command_is_slow_logged() -> None:
     """The startup session has no client: a slow-logged command run through it must not need one's address."""
-    from emulator.clock import Clock
-    from emulator.redis.engine import RedisEngine
+    from cloudtwin.clock import Clock
+    from cloudtwin.redis.engine import RedisEngine
 
     engine = RedisEngine(Clock())
     engine.config.set_many([("slowlog-log-slower-than", "0")])
