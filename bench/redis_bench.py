@@ -88,17 +88,18 @@ def server_commands(port: int) -> dict[str, list[str] | None]:
 
 
 @contextmanager
-def running(command: list[str], port: int) -> Iterator[None]:
+def running(command: list[str], port: int) -> Iterator[subprocess.Popen]:
     process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_for_ping(port, process)
-        yield
+        yield process
     finally:
         process.terminate()
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait()
 
 
 def redis_benchmark(port: int, requests: int, clients: int, pipeline: int) -> dict[str, float]:

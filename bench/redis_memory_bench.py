@@ -18,49 +18,25 @@ Cases, each on a freshly started server:
 from __future__ import annotations
 
 import argparse
-import shutil
 import socket
 import statistics
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from pathlib import Path
+from collections.abc import Callable
 
 import redis
+import redis_bench  # a sibling script: its server commands, ports and start-up
 
-REPO = Path(__file__).resolve().parent.parent
 MiB = 1024 * 1024
 BIG_VALUE = MiB
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def server_commands(port: int) -> dict[str, list[str] | None]:
-    binary = shutil.which("redis-server")
-    return {
-        "cloudtwin": [
-            sys.executable,
-            "-m",
-            "cloudtwin.cli",
-            "serve",
-            "--redis-port",
-            str(port),
-            "--aws-port",
-            "0",
-            "--kafka",
-            "off",
-        ],
-        "redis-server": (
-            [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"] if binary else None
-        ),
-    }
+    """cloudtwin and redis-server as the throughput benchmark starts them (TcpFakeServer's memory is not compared)."""
+    commands = redis_bench.server_commands(port)
+    return {name: commands[name] for name in ("cloudtwin", "redis-server")}
 
 
 def rss(pid: int) -> int:
@@ -69,33 +45,6 @@ def rss(pid: int) -> int:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) * 1024
     raise RuntimeError(f"no VmRSS for process {pid}")
-
-
-@contextmanager
-def running(command: list[str], port: int) -> Iterator[subprocess.Popen]:
-    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        client = redis.Redis(port=port, socket_timeout=5)
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"server on port {port} exited with {process.returncode}")
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
-        client.close()
-        yield process
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 class PeakSampler:
@@ -277,13 +226,13 @@ def main() -> int:
         for name in server_commands(0):
             if args.skip_peers and name != "cloudtwin":
                 continue
-            port = free_port()
+            port = redis_bench.free_port()
             server = server_commands(port)[name]
             if server is None:
                 print(f"{name}: not installed, skipped", file=sys.stderr)
                 continue
             print(f"{case}: {name} ...", file=sys.stderr, flush=True)
-            with running(server, port) as process:
+            with redis_bench.running(server, port) as process:
                 rows.append((case, name, CASES[case](process, port, args)))
     print_table(rows, args)
     return 0
