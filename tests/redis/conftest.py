@@ -105,6 +105,18 @@ def outcome(call: Callable[[], object]) -> object:
         return ("error", str(exc))
 
 
+def raw(client: redis.Redis, *args: object) -> object:
+    """The reply as the protocol parser reads it, without redis-py's callbacks (some reshape or choke on it)."""
+    connection = client.connection_pool.get_connection()
+    try:
+        connection.send_command(*args)
+        return connection.read_response()
+    except redis.ResponseError as exc:
+        return ("error", str(exc))
+    finally:
+        client.connection_pool.release(connection)
+
+
 @pytest.fixture
 def certificate(tmp_path):
     if shutil.which("openssl") is None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 import redis
 
+from tests.redis.conftest import raw
+
 GETKEYS_CASES = [
     ("MSET", "a", "1", "b", "2", "c", "3"),
     ("EVAL", "return 1", "2", "k1", "k2", "arg"),
@@ -22,18 +24,6 @@ GETKEYS_CASES = [
     ("GET",),
     ("NOSUCHCOMMAND", "k"),
 ]
-
-
-def raw(client: redis.Redis, *args: object) -> object:
-    """The reply as the protocol parser reads it, without redis-py's callbacks (some reshape or choke on it)."""
-    connection = client.connection_pool.get_connection()
-    try:
-        connection.send_command(*args)
-        return connection.read_response()
-    except redis.ResponseError as exc:
-        return ("error", str(exc))
-    finally:
-        client.connection_pool.release(connection)
 
 
 def _sorted_subcommands(entry: dict) -> dict:

@@ -7,6 +7,8 @@ import time
 import pytest
 import redis
 
+from tests.redis.conftest import raw
+
 
 def _times_hidden(reply: object, now_ms: int) -> object:
     """The reply with millisecond timestamps of the last minute (seen-time, delivery times) marked, not compared, and
@@ -36,14 +38,7 @@ def xinfo(client: redis.Redis) -> list:
     client.xdel("empty", "1-1")
 
     def call(*args: object) -> object:
-        connection = client.connection_pool.get_connection()
-        try:
-            connection.send_command(*args)
-            return connection.read_response()
-        except redis.ResponseError as exc:
-            return ("error", str(exc))
-        finally:
-            client.connection_pool.release(connection)
+        return raw(client, *args)
 
     now_ms = int(time.time() * 1000)
     replies = [
