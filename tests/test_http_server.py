@@ -68,9 +68,9 @@ def list_queues(conn: socket.socket) -> bytes:
     return read_response(conn)
 
 
-def emulator_sqs(emulator):
+def emulator_client(emulator, service: str = "sqs"):
     return boto3.client(
-        "sqs",
+        service,
         endpoint_url=emulator.aws_endpoint,
         region_name="us-east-1",
         aws_access_key_id="test",
@@ -78,19 +78,19 @@ def emulator_sqs(emulator):
     )
 
 
+def new_bucket(emulator):
+    """A boto3 S3 client and a fresh bucket on the emulator."""
+    s3 = emulator_client(emulator, "s3")
+    bucket = f"b-{uuid.uuid4().hex[:12]}"
+    s3.create_bucket(Bucket=bucket)
+    return s3, bucket
+
+
 # Item 7: Expect: 100-continue
 
 
 def test_expect_100_continue_is_answered_before_the_body(cloudtwin):
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=cloudtwin.aws_endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    )
-    bucket = f"b-{uuid.uuid4().hex[:12]}"
-    s3.create_bucket(Bucket=bucket)
+    s3, bucket = new_bucket(cloudtwin)
     body = b"hello, continue"
     with connect(cloudtwin) as conn:
         conn.sendall(
@@ -105,15 +105,7 @@ def test_expect_100_continue_is_answered_before_the_body(cloudtwin):
 
 
 def test_boto3_s3_put_object_sends_its_body_after_100_continue(cloudtwin):
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=cloudtwin.aws_endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    )
-    bucket = f"b-{uuid.uuid4().hex[:12]}"
-    s3.create_bucket(Bucket=bucket)
+    s3, bucket = new_bucket(cloudtwin)
     s3.put_object(Bucket=bucket, Key="k", Body=b"x" * 100_000)
     assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"x" * 100_000
 
@@ -148,7 +140,7 @@ def test_a_request_cut_off_is_not_run(cloudtwin, cut_off):
         conn.sendall(cut_off.format(name=name).encode())
         conn.shutdown(socket.SHUT_WR)
         assert read_until_closed(conn) == b""  # the server saw the hang-up and closed without answering
-    assert "QueueUrls" not in emulator_sqs(cloudtwin).list_queues(QueueNamePrefix=name)
+    assert "QueueUrls" not in emulator_client(cloudtwin).list_queues(QueueNamePrefix=name)
 
 
 # Item 9: timeouts, the connection cap, and chunked framing
@@ -250,7 +242,7 @@ def test_chunked_bodies_with_extensions_and_trailers_are_read(cloudtwin):
     with connect(cloudtwin) as conn:
         conn.sendall(head + b"Transfer-Encoding: chunked\r\n\r\n" + chunks + b"0\r\nX-Trailer: y\r\n\r\n")
         assert read_response(conn).startswith(b"HTTP/1.1 200")
-    assert emulator_sqs(cloudtwin).list_queues(QueueNamePrefix=name)["QueueUrls"][0].endswith("/" + name)
+    assert emulator_client(cloudtwin).list_queues(QueueNamePrefix=name)["QueueUrls"][0].endswith("/" + name)
 
 
 def test_a_head_over_64_kib_gets_431(cloudtwin):
