@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from urllib.parse import urlsplit
 
 import boto3
 import pytest
@@ -59,3 +60,23 @@ def clock(cloudtwin_clock):
     """The emulator's clock, frozen for the test so that only advance() moves it."""
     cloudtwin_clock.freeze()
     return cloudtwin_clock
+
+
+@pytest.fixture
+def client(aws_endpoint_url):
+    """The project's own Query-protocol client, for tests of that wire."""
+    return QueryClient(aws_endpoint_url)
+
+
+@pytest.fixture
+def queue_url(client):
+    url = client.create_queue(QueueName=f"query-{uuid.uuid4().hex[:12]}")["QueueUrl"]
+    yield url
+    try:
+        client.delete_queue(QueueUrl=url)
+    except ClientError:
+        pass  # the test deleted it
+
+
+def path_of(url: str) -> str:
+    return urlsplit(url).path

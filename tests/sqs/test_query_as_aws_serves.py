@@ -15,29 +15,10 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
-from cloudtwin.contract_tests.sqs.query_client import NAMESPACE, QueryClient, parse_response, raw_request
-from tests.sqs.conftest import make_json_client
+from cloudtwin.contract_tests.sqs.query_client import NAMESPACE, parse_response, raw_request
+from tests.sqs.conftest import make_json_client, path_of
 
 ACCOUNT = "000000000000"
-
-
-@pytest.fixture
-def client(aws_endpoint_url):
-    return QueryClient(aws_endpoint_url)
-
-
-@pytest.fixture
-def queue_url(client):
-    url = client.create_queue(QueueName=f"served-{uuid.uuid4().hex[:12]}")["QueueUrl"]
-    yield url
-    try:
-        client.delete_queue(QueueUrl=url)
-    except ClientError:
-        pass  # the test deleted it
-
-
-def path_of(url: str) -> str:
-    return urlsplit(url).path
 
 
 def get(endpoint: str, path: str, form: dict[str, str], **kwargs) -> tuple[int, dict[str, str], bytes]:

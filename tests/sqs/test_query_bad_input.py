@@ -9,7 +9,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from cloudtwin.contract_tests.sqs.query_client import NAMESPACE, QueryClient, raw_request
+from cloudtwin.contract_tests.sqs.query_client import NAMESPACE, raw_request
 from tests.sqs.test_messages import counts
 
 VERSION = {"Version": "2012-11-05"}
@@ -23,11 +23,6 @@ def error_of(status: int, body: bytes) -> tuple[int, str, str, str]:
     fields = [error.findtext(f"{NAMESPACE}{name}") for name in ("Type", "Code", "Message")]
     assert all(fields) and root.findtext(f"{NAMESPACE}RequestId")
     return (status, *fields)
-
-
-@pytest.fixture
-def client(aws_endpoint_url):
-    return QueryClient(aws_endpoint_url)
 
 
 @pytest.fixture

@@ -14,29 +14,13 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
-from cloudtwin.contract_tests.sqs.query_client import QueryClient, parse_response, raw_request
+from cloudtwin.contract_tests.sqs.query_client import parse_response, raw_request
 from cloudtwin.sqs import query_form
 from cloudtwin.sqs.query_protocol import is_query_request
-from tests.sqs.conftest import make_json_client
+from tests.sqs.conftest import make_json_client, path_of
 
 VERSION = {"Version": "2012-11-05"}
 ACCOUNT = "210987654321"
-
-
-@pytest.fixture
-def client(aws_endpoint_url):
-    return QueryClient(aws_endpoint_url)
-
-
-@pytest.fixture
-def queue_url(client):
-    url = client.create_queue(QueueName=f"protocol-{uuid.uuid4().hex[:12]}")["QueueUrl"]
-    yield url
-    client.delete_queue(QueueUrl=url)
-
-
-def path_of(url: str) -> str:
-    return "/" + url.split("/", 3)[3]
 
 
 def test_unsigned_get_to_the_queue_url(aws_endpoint_url, client, queue_url):
