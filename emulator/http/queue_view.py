@@ -20,13 +20,7 @@ BODY_PREVIEW_CHARS = 60
 
 def describe_queues(backend: SqsBackend, names: set[str], newest: int = 3) -> list[dict]:
     """Every queue called one of `names` (in any region and account), with its newest `newest` messages."""
-    # The core has no public way to list queues across accounts; a read under its lock is safe.
-    with backend._lock:
-        queues = [queue for (_, _, name), queue in backend._queues.items() if name in names]
-        now = backend.clock.now()
-        for queue in queues:
-            queue.refresh(now)
-        return [_describe(queue, newest) for queue in sorted(queues, key=lambda q: (q.name, q.region, q.account))]
+    return backend.inspect_queues(names, lambda queue: _describe(queue, newest))
 
 
 def _describe(queue, newest: int) -> dict:

@@ -12,9 +12,10 @@ import hashlib
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from cloudtwin.clock import Clock
 from cloudtwin.ids import UuidSequence
@@ -42,6 +43,8 @@ from cloudtwin.sqs.naming import (
 from cloudtwin.sqs.permissions import add_permission, remove_permission
 from cloudtwin.sqs.queue import FifoQueue, Queue, StandardQueue
 from cloudtwin.sqs.receipts import new_receipt_handle, parse_receipt_handle
+
+T = TypeVar("T")
 
 PURGE_INTERVAL = 60
 MAX_VISIBILITY_TIMEOUT = 43200
@@ -167,6 +170,19 @@ class SqsBackend:
         with self._serving():
             queue = self._queue(ctx, url)
             self._drop_queue(queue)
+
+    def inspect_queues(self, names: set[str], inspect: Callable[[Queue], T]) -> list[T]:
+        """`inspect` of every queue called one of `names`, in any region and account, with what the clock made due
+        applied first (as GetQueueAttributes does), under the lock, by name, region and account."""
+        with self._lock:
+            queues = sorted(
+                (queue for (_, _, name), queue in self._queues.items() if name in names),
+                key=lambda queue: (queue.name, queue.region, queue.account),
+            )
+            now = self.clock.now()
+            for queue in queues:
+                queue.refresh(now)
+            return [inspect(queue) for queue in queues]
 
     def list_queues(
         self, ctx: RequestContext, prefix: str | None = None, max_results: int | None = None,
