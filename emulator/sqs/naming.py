@@ -54,7 +54,26 @@ def queue_url(endpoint: str, region: str, account: str, name: str) -> str:
     return f"{endpoint}/queue/{region}/{account}/{name}"
 
 
+# Clients send the same few queue URLs over and over: their parsed keys, by (URL, the caller's region).
+_PARSED_URLS: dict[tuple[str, str, str], tuple[str, str, str]] = {}
+_PARSED_URLS_MAX = 4096
+
+
 def parse_queue_url(url: str | None, ctx: RequestContext) -> tuple[str, str, str]:
+    """(region, account, name) of a queue URL, remembered for the next request that sends it."""
+    if url:
+        memo = (url, ctx.region, ctx.account)
+        key = _PARSED_URLS.get(memo)
+        if key is None:
+            key = _parse_queue_url(url, ctx)
+            if len(_PARSED_URLS) >= _PARSED_URLS_MAX:
+                _PARSED_URLS.clear()
+            _PARSED_URLS[memo] = key
+        return key
+    return _parse_queue_url(url, ctx)
+
+
+def _parse_queue_url(url: str | None, ctx: RequestContext) -> tuple[str, str, str]:
     """(region, account, name) of a queue URL; the host part is ignored, as clients vary it.
 
     Accepts this emulator's `/queue/<region>/<account>/<name>`, AWS's `/<account>/<name>` (whose
