@@ -200,3 +200,29 @@ def defaults(fifo: bool) -> dict[str, str]:
 
 def is_known(name: str) -> bool:
     return name in SPECS or name in READ_ONLY
+
+
+# The order in which AWS lists a queue's attributes (GetQueueAttributes answers on both wires).
+RESPONSE_ORDER = (
+    "QueueArn",
+    "ApproximateNumberOfMessages",
+    "ApproximateNumberOfMessagesNotVisible",
+    "ApproximateNumberOfMessagesDelayed",
+    "CreatedTimestamp",
+    "LastModifiedTimestamp",
+    "VisibilityTimeout",
+    "MaximumMessageSize",
+    "MessageRetentionPeriod",
+    "DelaySeconds",
+    "Policy",
+    "ReceiveMessageWaitTimeSeconds",
+    "RedrivePolicy",
+    "RedriveAllowPolicy",
+    "KmsMasterKeyId",
+    "KmsDataKeyReusePeriodSeconds",
+    "SqsManagedSseEnabled",
+    "FifoQueue",
+    "DeduplicationScope",
+    "FifoThroughputLimit",
+    "ContentBasedDeduplication",
+)

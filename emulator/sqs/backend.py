@@ -226,9 +226,10 @@ class SqsBackend:
                 return {}
             queue.refresh(self.clock.now())
             everything = self._all_attributes(queue)
-        if "All" in wanted:
-            return everything
-        return {name: everything[name] for name in wanted if name in everything}
+        if "All" not in wanted:
+            wanted_names = set(wanted)
+            everything = {name: value for name, value in everything.items() if name in wanted_names}
+        return everything
 
     def set_queue_attributes(self, ctx: RequestContext, url: str, attributes: dict[str, str]) -> None:
         with self._serving():
@@ -581,7 +582,7 @@ class SqsBackend:
                 "QueueArn": queue.arn,
             }
         )
-        return values
+        return {name: values[name] for name in queue_attributes.RESPONSE_ORDER if name in values}
 
     def _check_redrive(self, source_arn: str, values: dict[str, str], fifo: bool) -> None:
         raw = values.get("RedrivePolicy")

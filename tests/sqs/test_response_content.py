@@ -40,6 +40,25 @@ def test_default_attributes_of_new_queues(sqs, new_queue):
     assert (fifo["DeduplicationScope"], fifo["FifoThroughputLimit"]) == ("queue", "perQueue")
 
 
+def test_attributes_come_in_the_order_aws_lists_them(sqs, new_queue):
+    url = new_queue(fifo=True, ContentBasedDeduplication="true")
+    redrive(sqs, url, new_queue(fifo=True))
+    assert list(all_attributes(sqs, url)) == [
+        "QueueArn", "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
+        "ApproximateNumberOfMessagesDelayed", "CreatedTimestamp", "LastModifiedTimestamp", "VisibilityTimeout",
+        "MaximumMessageSize", "MessageRetentionPeriod", "DelaySeconds", "ReceiveMessageWaitTimeSeconds",
+        "RedrivePolicy", "SqsManagedSseEnabled", "FifoQueue", "DeduplicationScope", "FifoThroughputLimit",
+        "ContentBasedDeduplication",
+    ]  # fmt: skip
+    # Asked for by name, in any order, they come in the same order.
+    asked = ["FifoQueue", "VisibilityTimeout", "QueueArn"]
+    assert list(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=asked)["Attributes"]) == [
+        "QueueArn",
+        "VisibilityTimeout",
+        "FifoQueue",
+    ]
+
+
 def test_kms_attributes_come_and_go_with_the_kms_key(sqs, new_queue):
     url = new_queue()
     sqs.set_queue_attributes(
@@ -169,3 +188,9 @@ def test_permission_lifecycle_policy(sqs, new_queue):
         sqs.remove_permission(QueueUrl=url, Label="crossaccountpermission2")
     message = "Value crossaccountpermission2 for parameter Label is invalid. Reason: can't find label."
     assert (error_code(excinfo), excinfo.value.response["Error"]["Message"]) == ("InvalidParameterValue", message)
+
+
+def test_every_attribute_has_its_place_in_the_response_order():
+    from cloudtwin.sqs import attributes
+
+    assert sorted(attributes.RESPONSE_ORDER) == sorted(set(attributes.SPECS) | set(attributes.READ_ONLY))
