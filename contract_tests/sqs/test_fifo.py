@@ -188,3 +188,57 @@ def test_a_retried_receive_attempt_returns_the_same_batch(contract, sqs_target: 
         limit=st.integers(1, 10),
         retries=st.integers(1, 3),
     )
+
+
+def test_changing_visibility_moves_the_group_lock(contract, sqs_target: SqsSide) -> None:
+    """The group stays locked while its message is invisible, for as long as its visibility was changed to; made
+    visible again (timeout 0, or the new timeout ending), the group serves that same message first."""
+    longest = 600 if sqs_target.target.moves_time else 3
+
+    def move_lock(first_timeout: int, new_timeout: int, queued: int) -> None:
+        url = sqs_target.queue(fifo=True)
+        for index in range(queued):
+            sqs_target.client.send_message(
+                QueueUrl=url, MessageBody=str(index), MessageGroupId="g", MessageDeduplicationId=str(index)
+            )
+        [head] = sqs_target.receive(url, wait=sqs_target.wait, MaxNumberOfMessages=1, VisibilityTimeout=first_timeout)
+        assert head["Body"] == "0"
+        sqs_target.client.change_message_visibility(
+            QueueUrl=url, ReceiptHandle=head["ReceiptHandle"], VisibilityTimeout=new_timeout
+        )
+        if new_timeout:
+            sqs_target.time.advance(new_timeout - 1)
+            assert sqs_target.receive(url) == [], f"the group served {new_timeout - 1} s into a {new_timeout} s lock"
+            sqs_target.time.advance(1.5)
+        again = sqs_target.receive(url, wait=sqs_target.wait, MaxNumberOfMessages=1)
+        assert [m["MessageId"] for m in again] == [head["MessageId"]], "the group did not serve its head again"
+
+    contract.check(
+        sqs_target.target,
+        move_lock,
+        examples=6,
+        timed=True,
+        first_timeout=st.integers(1, longest),
+        new_timeout=st.integers(0, longest),
+        queued=st.integers(1, 3),
+    )
+
+
+def test_purge_clears_the_deduplication_cache(contract, sqs_target: SqsSide) -> None:
+    def purge(dedup_ids: list[str]) -> None:
+        url = sqs_target.queue(fifo=True)
+        for dedup in dedup_ids:
+            sqs_target.client.send_message(
+                QueueUrl=url, MessageBody="before", MessageGroupId="g", MessageDeduplicationId=dedup
+            )
+        sqs_target.client.purge_queue(QueueUrl=url)
+        sqs_target.time.advance(60)  # AWS takes up to 60 s to purge
+        for dedup in dedup_ids:
+            sqs_target.client.send_message(
+                QueueUrl=url, MessageBody=f"after {dedup}", MessageGroupId="g", MessageDeduplicationId=dedup
+            )
+        expected = sorted(f"after {dedup}" for dedup in set(dedup_ids))
+        assert sorted(m["Body"] for m in sqs_target.drain(url)) == expected, "a resend after the purge was dropped"
+
+    ids = st.lists(st.sampled_from(["d1", "d2", "d3"]), min_size=1, max_size=4)
+    contract.check(sqs_target.target, purge, examples=4, timed=True, dedup_ids=ids)
