@@ -61,6 +61,7 @@ def serve_command(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"cloudtwin: {exc}", file=sys.stderr)
         return 2
+    _raise_open_file_limit(settings)
     emulator = Emulator(settings)
     try:
         emulator.start()
@@ -94,6 +95,25 @@ def serve_command(args: argparse.Namespace) -> int:
     print("cloudtwin: shutting down", flush=True)
     emulator.stop()
     return 0
+
+
+def _raise_open_file_limit(settings: Settings) -> None:
+    """Enough descriptors for every connection the endpoints admit, or a warning that says what to change."""
+    from cloudtwin.fd_limit import RESERVED_DESCRIPTORS, raise_open_file_limit
+    from cloudtwin.redis.config import DEFAULT_MAXCLIENTS
+
+    redis_clients = DEFAULT_MAXCLIENTS if settings.redis_port >= 0 else 0
+    wanted = settings.http_max_connections + redis_clients + RESERVED_DESCRIPTORS
+    limit = raise_open_file_limit(wanted)
+    if limit < wanted:
+        print(
+            f"cloudtwin: warning: the open-file limit is {limit} (ulimit -n), below the {wanted} that "
+            f"--http-max-connections ({settings.http_max_connections})"
+            + (f" and Redis' maxclients ({redis_clients})" if redis_clients else "")
+            + " need; past it new connections wait or fail: raise `ulimit -n` or lower them",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 def _clock_command(admin: AdminClient, args: argparse.Namespace) -> dict:

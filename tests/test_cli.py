@@ -248,3 +248,50 @@ def test_kafka_auto_that_fails_in_the_background_keeps_serving_and_says_so(tmp_p
         assert process.poll() is None
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=10) == 0
+
+
+def _open_file_limit(soft: int, hard: int):
+    import resource
+
+    return lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def _soft_open_file_limit(pid: int) -> int:
+    with open(f"/proc/{pid}/limits") as limits:
+        line = next(line for line in limits if line.startswith("Max open files"))
+    return int(line.split()[3])
+
+
+def test_serve_raises_the_open_file_limit_to_what_its_endpoints_admit():
+    args = [*SERVE, "--aws-port", "0", "--redis-port", "0", "--kafka", "off", "--http-max-connections", "500"]
+    process = subprocess.Popen(
+        args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=_open_file_limit(256, 20000)
+    )
+    try:
+        for line in process.stdout:
+            if line.startswith("cloudtwin: ready"):
+                break
+        # 500 AWS connections, Redis' 10,000 clients and the reserve.
+        assert _soft_open_file_limit(process.pid) == 500 + 10000 + 128
+    finally:
+        process.kill()
+        process.wait(timeout=10)
+    assert "open-file limit" not in process.stderr.read()
+
+
+def test_serve_warns_when_the_hard_open_file_limit_is_too_low():
+    result = subprocess.Popen(
+        [*SERVE, "--aws-port", "0", *QUIET], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=_open_file_limit(300, 400),
+    )  # fmt: skip
+    try:
+        for line in result.stdout:
+            if line.startswith("cloudtwin: ready"):
+                break
+        assert _soft_open_file_limit(result.pid) == 400
+    finally:
+        result.kill()
+        result.wait(timeout=10)
+    warning = result.stderr.read()
+    assert "the open-file limit is 400 (ulimit -n), below the 1128" in warning
+    assert "--http-max-connections (1000) need" in warning

@@ -9,6 +9,7 @@ from typing import NamedTuple
 
 from fakeredis._helpers import SimpleError
 
+DEFAULT_MAXCLIENTS = 10000
 EVICTION_POLICIES = (
     "noeviction",
     "allkeys-lru",
@@ -155,7 +156,7 @@ _PARAMETERS: dict[str, tuple[str, Callable[[str], str]]] = {
     "databases": ("16", _positive_int),
     "appendonly": ("no", _any),
     "save": ("", _any),
-    "maxclients": ("10000", _positive_int),
+    "maxclients": (str(DEFAULT_MAXCLIENTS), _positive_int),
     # Seconds a client may stay idle before the server closes it; 0 never (ElastiCache's parameter of the same name).
     "timeout": ("0", _between(0, 2**31 - 1)),
     # Microseconds a command must take to enter the slow log (negative: none do); how many entries it keeps.
