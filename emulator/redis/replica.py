@@ -6,6 +6,14 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from fakeredis._helpers import SimpleError
+
+from cloudtwin.redis.dispatch import check_arity
+
+if TYPE_CHECKING:
+    from fakeredis._commands import Signature
 
 # redis-server's shared.roslaveerr, sent to a write on a replica with replica-read-only yes (ElastiCache's setting).
 READONLY_REPLICA = "READONLY You can't write against a read only replica."
@@ -38,6 +46,17 @@ class NodeRole:
         """Whether this role refuses the command (its full lowercase name, "set" or "config set") as a write."""
         return self.primary_address is not None and command.encode() in WRITE_COMMANDS
 
+    def refuses_request(self, signature: Signature, args: list[bytes], version: tuple) -> bool:
+        """Whether a client's command is refused as a write; one with the wrong number of arguments gets redis'
+        arity error instead, which redis checks first."""
+        if not self.refuses(signature.name):
+            return False
+        try:
+            check_arity(signature, args[2:] if " " in signature.name else args[1:], version)
+        except SimpleError:
+            return False
+        return True
+
     def role_reply(self) -> list:
         """ROLE as redis answers it: a primary lists no replicas here (they share its data, nothing replicates)."""
         if self.primary_address is None:
@@ -63,7 +82,13 @@ class NodeRole:
             "slave_read_only": 1,
             "replica_announced": 1,
             "connected_slaves": 0,
+            "master_failover_state": "no-failover",
         }
+
+    def script_refusal(self, args: tuple) -> bytes | None:
+        """The error a script's redis.call of a write gets on a replica, or None."""
+        name = args[0].decode(errors="replace").lower() if args and isinstance(args[0], bytes) else ""
+        return READONLY_REPLICA.encode() if self.refuses(name) else None
 
 
 PRIMARY = NodeRole()

@@ -61,7 +61,7 @@ def cache_cluster(cache: Cache, member: Member, status: str, show_nodes: bool) -
         described["CacheNodes"] = [
             {
                 "CacheNodeId": "0001",
-                "CacheNodeStatus": AVAILABLE if status == AVAILABLE else status,
+                "CacheNodeStatus": status,
                 "CacheNodeCreateTime": settings.created,
                 "Endpoint": cache.live.address(member.listener),
                 "ParameterGroupStatus": "in-sync",

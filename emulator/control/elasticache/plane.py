@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs
 
+from fakeredis._helpers import SimpleError
+
 from cloudtwin.control.elasticache import describe
 from cloudtwin.control.elasticache.caches import CacheSettings, LiveCache
 from cloudtwin.control.elasticache.engines import check_engine, family, full_version
@@ -163,8 +165,12 @@ class ElastiCacheControlPlane:
             raise ElastiCacheError(
                 "InsufficientCacheClusterCapacity", f"cloudtwin cannot listen for the cache: {exc}"
             ) from None
-        live.apply_config(parameter_group.config_pairs())
-        live.apply_auth(settings.auth_tokens, store.user_groups.acl_commands(settings.user_group_ids))
+        try:
+            live.apply_config(parameter_group.config_pairs())
+            live.apply_auth(settings.auth_tokens, store.user_groups.acl_commands(settings.user_group_ids))
+        except SimpleError as exc:
+            live.stop()
+            raise ElastiCacheError.invalid_value(f"cloudtwin cannot configure the cache: {exc.value}") from None
         live.start()
         return live
 
@@ -365,7 +371,10 @@ class ElastiCacheControlPlane:
         settings.engine_version = version
         settings.node_type = request.text("CacheNodeType") or settings.node_type
         if tokens is not None:
-            cache.live.apply_auth(tokens, store.user_groups.acl_commands(added_groups))
+            try:
+                cache.live.apply_auth(tokens, store.user_groups.acl_commands(added_groups))
+            except SimpleError as exc:
+                raise ElastiCacheError.invalid_value(f"cloudtwin cannot apply the user groups: {exc.value}") from None
             settings.auth_tokens = tokens
             settings.auth_token_modified = self._now()
         if added_groups:
