@@ -75,9 +75,13 @@ class RespServer:
 
     # --- life cycle
 
+    @property
+    def started(self) -> bool:
+        return self._thread is not None
+
     def add_listener(self, host: str, port: int, role: NodeRole) -> Listener:
         """Listen on one more address; before `start` only (the loop thread owns the selector once it runs)."""
-        if self._thread is not None:
+        if self.started:
             raise RuntimeError("listeners are added before the server starts")
         listener = Listener(host, port, role)
         self.listeners.append(listener)

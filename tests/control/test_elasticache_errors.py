@@ -123,3 +123,36 @@ def test_parameter_group_errors(elasticache):
         CacheParameterGroupName="six", CacheParameterGroupFamily="redis6.x", Description="d"
     )
     assert error_of(create_cluster, elasticache, CacheParameterGroupName="six")[0] == "InvalidParameterCombination"
+
+
+def test_user_group_errors(elasticache):
+    elasticache.create_user(UserId="solo-user", UserName="solo", Engine="redis", AccessString="on ~* +@all",
+                            NoPasswordRequired=True)  # fmt: skip
+    elasticache.create_user(UserId="dflt", UserName="default", Engine="redis", AccessString="on ~* +@all",
+                            NoPasswordRequired=True)  # fmt: skip
+
+    assert error_of(elasticache.create_user_group, UserGroupId="u", Engine="redis", UserIds=["solo-user"]) == (
+        "DefaultUserRequired", 400,
+    )  # fmt: skip
+    assert error_of(elasticache.create_user_group, UserGroupId="u", Engine="redis", UserIds=["dflt", "ghost"]) == (
+        "UserNotFound", 404,
+    )  # fmt: skip
+    elasticache.create_user_group(UserGroupId="used", Engine="redis", UserIds=["dflt"])
+    create_group(elasticache, "rbac", TransitEncryptionEnabled=True, UserGroupIds=["used"])
+    assert error_of(elasticache.delete_user_group, UserGroupId="used")[0] == "InvalidUserGroupState"
+    assert error_of(create_group, elasticache, "both", TransitEncryptionEnabled=True, UserGroupIds=["used"],
+                    AuthToken=TOKEN)[0] == "InvalidParameterCombination"  # fmt: skip
+    assert error_of(create_group, elasticache, "plain", UserGroupIds=["used"])[0] == "InvalidParameterCombination"
+
+
+def test_an_action_neither_the_twin_nor_moto_implements_is_a_400(elasticache):
+    assert error_of(elasticache.describe_events) == ("InvalidAction", 400)
+
+
+def test_snapshots_are_refused_for_caches_that_exist(elasticache):
+    create_cluster(elasticache, "kept")
+
+    assert error_of(elasticache.create_snapshot, SnapshotName="s", CacheClusterId="kept")[0] == (
+        "InvalidParameterCombination"
+    )
+    assert error_of(elasticache.create_snapshot, SnapshotName="s", CacheClusterId="nope")[0] == "CacheClusterNotFound"

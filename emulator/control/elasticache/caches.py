@@ -135,7 +135,7 @@ class LiveCache:
             default_user.add_password(token.encode())
 
     def _on_loop(self, call) -> None:
-        if self.server._thread is None:
+        if not self.server.started:
             call()
         else:
             failure: list[BaseException] = []
@@ -146,7 +146,8 @@ class LiveCache:
                 except BaseException as exc:
                     failure.append(exc)
 
-            self.server.run_on_loop(guarded)
+            if not self.server.run_on_loop(guarded):
+                raise TimeoutError("the cache's Redis loop did not take the change within 10 s")
             if failure:
                 raise failure[0]
 

@@ -57,6 +57,7 @@ class ElastiCacheControlPlane:
             "ModifyReplicationGroup": self.modify_replication_group,
             "DeleteReplicationGroup": self.delete_replication_group,
             "TestFailover": self.test_failover,
+            "CreateSnapshot": self.create_snapshot,
             "CreateCacheParameterGroup": self.create_parameter_group,
             "DescribeCacheParameterGroups": self.describe_parameter_groups,
             "ModifyCacheParameterGroup": self.modify_parameter_group,
@@ -86,10 +87,12 @@ class ElastiCacheControlPlane:
         return respond(start_response, 200, render_result(request.action, result), "text/xml")
 
     def _moto(self, environ: dict, start_response, action: str) -> Iterable[bytes]:
-        """Users, subnet groups, tags: moto's; an action moto fails on with a 500 is one neither implements."""
-        answer = call_moto(self.gateway.moto_app, environ)
-        if answer.status.startswith("5"):
-            error = ElastiCacheError("InvalidAction", f"cloudtwin's ElastiCache does not implement {action or 'this'}")
+        """Users, subnet groups, tags: moto's. An action neither implements is refused as AWS refuses an unknown one,
+        not answered with moto's 500."""
+        try:
+            answer = call_moto(self.gateway.moto_app, environ)
+        except NotImplementedError:
+            error = ElastiCacheError("InvalidAction", f"cloudtwin's ElastiCache does not implement {action}")
             return respond(start_response, 400, render_error(error), "text/xml")
         return answer.send(start_response)
 
@@ -347,6 +350,17 @@ class ElastiCacheControlPlane:
         replica = next(member for member in cache.live.members if not member.is_primary)
         cache.live.promote(replica.cluster_id)
         return {"ReplicationGroup": describe.replication_group(cache, "modifying")}
+
+    def create_snapshot(self, store: RegionStore, request: QueryRequest) -> dict:
+        """The twin keeps no backups: a snapshot of a cache that exists is refused, not faked."""
+        cluster_id, group_id = request.text("CacheClusterId"), request.text("ReplicationGroupId")
+        if cluster_id:
+            store.owner_of(cluster_id.lower())
+        elif group_id:
+            store.group(group_id.lower())
+        else:
+            raise ElastiCacheError.invalid_value("One of CacheClusterId or ReplicationGroupId must be provided.")
+        raise ElastiCacheError.invalid_combination("cloudtwin takes no snapshots of its caches")
 
     # --- what modifies share
 
