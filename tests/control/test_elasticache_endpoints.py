@@ -215,3 +215,33 @@ def test_delete_stops_the_endpoint_and_drops_its_clients(elasticache):
     assert refuses_connections(endpoint["Port"])
     with pytest.raises(elasticache.exceptions.CacheClusterNotFoundFault):
         elasticache.describe_cache_clusters(CacheClusterId="doomed")
+
+
+def test_delete_strategy_moves_a_token_cache_to_user_groups(elasticache, emulator_for_caches):
+    elasticache.create_user(
+        UserId="move-default", UserName="default", Engine="redis", AccessString="off", NoPasswordRequired=True
+    )
+    elasticache.create_user(
+        UserId="move-app",
+        UserName="app",
+        Engine="redis",
+        AccessString="on ~* +@all",
+        Passwords=["app-password-16chars"],
+    )
+    elasticache.create_user_group(UserGroupId="movers", Engine="redis", UserIds=["move-default", "move-app"])
+    elasticache.create_replication_group(
+        ReplicationGroupId="moving", ReplicationGroupDescription="to rbac", Engine="redis",
+        CacheNodeType="cache.t3.micro", TransitEncryptionEnabled=True, AuthToken=TOKEN,
+    )  # fmt: skip
+
+    group = elasticache.modify_replication_group(
+        ReplicationGroupId="moving", AuthTokenUpdateStrategy="DELETE", UserGroupIdsToAdd=["movers"],
+        ApplyImmediately=True,
+    )["ReplicationGroup"]  # fmt: skip
+
+    assert group["AuthTokenEnabled"] is False and group["UserGroupIds"] == ["movers"]
+    endpoint = group["NodeGroups"][0]["PrimaryEndpoint"]
+    tls = {"ssl": True, "ssl_ca_certs": ca_file(emulator_for_caches)}
+    with pytest.raises(redis.AuthenticationError):
+        client_for(endpoint, password=TOKEN, **tls).ping()
+    assert client_for(endpoint, username="app", password="app-password-16chars", **tls).ping()

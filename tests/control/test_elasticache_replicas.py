@@ -186,3 +186,11 @@ def test_delete_replication_group_stops_every_node(elasticache):
             client_for(endpoint).ping()
     with pytest.raises(elasticache.exceptions.CacheClusterNotFoundFault):
         elasticache.describe_cache_clusters(CacheClusterId="carts-001")
+
+
+def test_without_replicas_the_reader_endpoint_leads_to_the_primary(elasticache):
+    create_group(elasticache, clusters=1)
+    node_group = describe_group(elasticache)["NodeGroups"][0]
+
+    assert client_for(node_group["ReaderEndpoint"]).set("k", "v")
+    assert client_for(node_group["PrimaryEndpoint"]).get("k") == b"v"
