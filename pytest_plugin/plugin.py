@@ -191,4 +191,10 @@ def _queue_fixture(fifo: bool):
 sqs_queue = pytest.fixture(_queue_fixture(fifo=False), name="sqs_queue")
 sqs_fifo_queue = pytest.fixture(_queue_fixture(fifo=True), name="sqs_fifo_queue")
 
+from cloudtwin.pytest_plugin.elasticache_fixtures import (  # noqa: E402, F401 - ElastiCache fixtures, their own module
+    elasticache_ca_file,
+    elasticache_cache_factory,
+    elasticache_client,
+    elasticache_redis,
+)
 from cloudtwin.pytest_plugin.kafka_fixtures import *  # noqa: E402, F403 - Kafka fixtures, in their own module

@@ -9,10 +9,14 @@ if TYPE_CHECKING:
 
 
 def install_control_planes(emulator: Emulator) -> None:
-    """Put the MSK and ElastiCache interceptors in front of moto on the AWS gateway."""
-    from cloudtwin.control.elasticache import ElastiCacheControlPlane
+    """Put the MSK and ElastiCache interceptors in front of moto on the AWS gateway; the ElastiCache caches join the
+    services (health, reset, shutdown)."""
+    from cloudtwin.control.elasticache.plane import ElastiCacheControlPlane
+    from cloudtwin.control.elasticache.service import ElastiCacheService
     from cloudtwin.control.msk import MskControlPlane
 
     gateway = emulator.services["aws"].gateway  # type: ignore[attr-defined]
     gateway.interceptors.append(MskControlPlane(emulator, gateway))
-    gateway.interceptors.append(ElastiCacheControlPlane(emulator, gateway))
+    caches = ElastiCacheService(emulator)
+    emulator.services[caches.name] = caches  # type: ignore[assignment]
+    gateway.interceptors.append(ElastiCacheControlPlane(emulator, gateway, caches))

@@ -113,9 +113,10 @@ class AdminApi:
             ("requests", "GET"): self.show_requests,
             ("requests", "POST"): self.record_requests,
             ("queues", "GET"): self.show_queues,
+            ("elasticache-ca", "GET"): self.show_elasticache_ca,
         }.get((route, method))
         if handler is None:
-            known = route in ("health", "reset", "clock", "requests", "queues")
+            known = route in ("health", "reset", "clock", "requests", "queues", "elasticache-ca")
             status = 405 if known else 404
             return respond_json(start_response, status, {"error": f"no {method} /_cloudtwin/{route}"})
         try:
@@ -179,6 +180,14 @@ class AdminApi:
         names = {name for name in str(params.get("names") or "").split(",") if name}
         newest = min(int(params.get("messages") or 3), 10)
         return {"queues": describe_queues(self._gateway().sqs, names, newest)}
+
+    def show_elasticache_ca(self, params: dict) -> dict:
+        """The CA that TLS ElastiCache caches' certificates chain to: its file here, and its PEM for clients that run
+        elsewhere (a container's host)."""
+        certificates = self.emulator.services["elasticache"].certificates  # type: ignore[attr-defined]
+        if certificates is None:
+            raise ValueError("the ElastiCache service is not running")
+        return {"ca_file": str(certificates.ca_file), "ca_pem": certificates.ca_pem.decode()}
 
     def _gateway(self):
         return self.emulator.services["aws"].gateway  # type: ignore[attr-defined]

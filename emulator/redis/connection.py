@@ -29,9 +29,10 @@ from cloudtwin.redis.engine import DENYOOM_COMMANDS, READONLY_COMMANDS, UNMONITO
 from cloudtwin.redis.output_buffer import UNCOUNTED_BYTES, OutputBuffer
 from cloudtwin.redis.protocol import ProtocolError, RequestReader, encode, error
 from cloudtwin.redis.redaction import redact
+from cloudtwin.redis.replica import PRIMARY, READONLY_REPLICA, NodeRole
 
 if TYPE_CHECKING:
-    from cloudtwin.redis.server import RespServer
+    from cloudtwin.redis.server import Listener, RespServer
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +64,12 @@ class Blocked:
 
 
 class ClientConnection:
-    def __init__(self, server: RespServer, sock: socket.socket, address: tuple) -> None:
+    def __init__(
+        self, server: RespServer, sock: socket.socket, address: tuple, listener: Listener | None = None
+    ) -> None:
         self.server = server
+        # The listener the client came through, whose role (primary or read-only replica) it talks to.
+        self.listener = listener
         self.engine = server.engine
         self.sock = sock
         self.fd = sock.fileno()
@@ -95,6 +100,10 @@ class ClientConnection:
             # In CLIENT LIST's order; fakeredis assigns the id.
             {"id": 0, "addr": f"{host}:{port}", "laddr": f"{local_host}:{local_port}", "fd": self.fd, "name": ""},
         )
+
+    @property
+    def role(self) -> NodeRole:
+        return PRIMARY if self.listener is None else self.listener.role
 
     # --- output
 
@@ -278,6 +287,12 @@ class ClientConnection:
             known = server_command.signature if server_command else found[0] if found else None
             self._refuse(NOAUTH, known.name if known else None)
             return
+        known = server_command.signature if server_command else found[0] if found else None
+        if known is not None and self.role.refuses_request(known, args, self.socket.version):
+            if self.socket._transaction is not None:
+                self.socket._transaction_failed = True
+            self._refuse(READONLY_REPLICA, known.name)
+            return
         if server_command is not None:
             self._run_server_command(server_command, args)
         elif first in CONTAINERS:
@@ -343,7 +358,10 @@ class ClientConnection:
             try:
                 if sock._pubsub and not self.resp3 and command.signature.name != "quit":
                     raise not_allowed_while_subscribed(command.signature.name)
-                sock._server.acl.validate_command(sock._client_info.user, sock._client_info, args)
+                # As in redis, commands a client may send before authenticating (AUTH, HELLO, ...) pass the ACL check:
+                # HELLO AUTH must work while the default user is off.
+                if not command.allowed_before_auth:
+                    sock._server.acl.validate_command(sock._client_info.user, sock._client_info, args)
                 check_arity(signature, arguments, sock.version)
             except SimpleError as exc:
                 if sock._queueing:

@@ -153,7 +153,9 @@ class RedisEngine:
             session.close()
 
     def requires_auth(self) -> bool:
-        return not self.server.acl.get_user_acl(b"default").check_password(None)
+        # As redis: a new client is authenticated as the default user only if that user is on and needs no password.
+        default_user = self.server.acl.get_user_acl(b"default")
+        return not default_user.enabled or not default_user.check_password(None)
 
     # --- memory and eviction
 

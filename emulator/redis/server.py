@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 from cloudtwin.redis.connection import ClientConnection
 from cloudtwin.redis.engine import RedisEngine
+from cloudtwin.redis.replica import PRIMARY, NodeRole
 
 log = logging.getLogger(__name__)
 
@@ -25,21 +26,38 @@ EXPIRY_SWEEP_INTERVAL = 0.1
 ACCEPTS_PER_WAKEUP = 64
 
 
+class Listener:
+    """One listening socket of a server, and the role of the node its clients reach (an ElastiCache group's nodes,
+    primary endpoint and reader endpoint are listeners of one server over one engine)."""
+
+    def __init__(self, host: str, port: int, role: NodeRole) -> None:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self.sock = socket.socket(family, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            self.sock.bind((host, port))
+            self.sock.listen(1024)
+        except OSError:
+            self.sock.close()
+            raise
+        self.sock.setblocking(False)
+        self.host, self.port = self.sock.getsockname()[:2]
+        self.role = role
+
+
 class RespServer:
-    def __init__(self, engine: RedisEngine, host: str, port: int, ssl_context: ssl.SSLContext | None = None) -> None:
+    def __init__(
+        self,
+        engine: RedisEngine,
+        host: str,
+        port: int,
+        ssl_context: ssl.SSLContext | None = None,
+        role: NodeRole = PRIMARY,
+    ) -> None:
         self.engine = engine
         self.ssl_context = ssl_context
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        self.listener = socket.socket(family, socket.SOCK_STREAM)
-        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            self.listener.bind((host, port))
-            self.listener.listen(1024)
-        except OSError:
-            self.listener.close()
-            raise
-        self.listener.setblocking(False)
-        self.host, self.port = self.listener.getsockname()[:2]
+        self.listeners = [Listener(host, port, role)]
+        self.host, self.port = self.listeners[0].host, self.listeners[0].port
         self.selector = selectors.DefaultSelector()
         self._wake_reader, self._wake_writer = socket.socketpair()
         self._wake_reader.setblocking(False)
@@ -57,8 +75,21 @@ class RespServer:
 
     # --- life cycle
 
+    @property
+    def started(self) -> bool:
+        return self._thread is not None
+
+    def add_listener(self, host: str, port: int, role: NodeRole) -> Listener:
+        """Listen on one more address; before `start` only (the loop thread owns the selector once it runs)."""
+        if self.started:
+            raise RuntimeError("listeners are added before the server starts")
+        listener = Listener(host, port, role)
+        self.listeners.append(listener)
+        return listener
+
     def start(self) -> None:
-        self.selector.register(self.listener, selectors.EVENT_READ, None)
+        for listener in self.listeners:
+            self.selector.register(listener.sock, selectors.EVENT_READ, listener)
         self.selector.register(self._wake_reader, selectors.EVENT_READ, self._wake_reader)
         self._running = True
         self._thread = threading.Thread(target=self._serve, name=f"cloudtwin-redis-{self.port}", daemon=True)
@@ -78,7 +109,8 @@ class RespServer:
             for connection in list(self.engine.connections.values()):
                 self.discard(connection)
         self.selector.close()
-        self.listener.close()
+        for listener in self.listeners:
+            listener.sock.close()
         self._wake_reader.close()
         self._wake_writer.close()
 
@@ -87,6 +119,19 @@ class RespServer:
         with self._calls_lock:
             self._calls.append(call)
         self.wake()
+
+    def run_on_loop(self, call: Callable[[], None], timeout: float = 10.0) -> bool:
+        """Run `call` on the loop thread and wait until it has run (False if it did not within `timeout`)."""
+        done = threading.Event()
+
+        def run() -> None:
+            try:
+                call()
+            finally:
+                done.set()
+
+        self.call_soon(run)
+        return done.wait(timeout)
 
     def wake(self) -> None:
         try:
@@ -134,8 +179,8 @@ class RespServer:
             raise
         for key, mask in events:
             target = key.data
-            if target is None:
-                self._accept()
+            if isinstance(target, Listener):
+                self._accept(target)
             elif target is self._wake_reader:
                 self._drain_wakeups()
             else:
@@ -184,10 +229,10 @@ class RespServer:
         for call in calls:
             call()
 
-    def _accept(self) -> None:
+    def _accept(self, listener: Listener) -> None:
         for _ in range(ACCEPTS_PER_WAKEUP):
             try:
-                sock, address = self.listener.accept()
+                sock, address = listener.sock.accept()
             except (BlockingIOError, InterruptedError):
                 return
             except OSError as exc:
@@ -210,7 +255,7 @@ class RespServer:
                 except (ssl.SSLError, OSError):
                     sock.close()
                     continue
-            connection = ClientConnection(self, sock, address)
+            connection = ClientConnection(self, sock, address, listener)
             engine.connections[connection.fd] = connection
             self.selector.register(sock, selectors.EVENT_READ, connection)
 

@@ -85,7 +85,7 @@ class ConnectionCommands(ServerCommandsBase):
             b"proto": protocol,
             b"id": self._client_info["id"],
             b"mode": b"standalone",
-            b"role": b"master",
+            b"role": b"replica" if self.connection.role.is_replica else b"master",
             b"modules": [],
         }
 

@@ -118,7 +118,7 @@ class InfoCommands(ServerCommandsBase):
         }
 
     def _info_replication(self) -> dict[str, Any]:
-        return {"role": "master", "connected_slaves": 0}
+        return self.connection.role.info_fields()
 
     def _info_modules(self) -> dict[str, Any]:
         return {}

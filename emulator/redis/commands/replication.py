@@ -1,4 +1,5 @@
-"""ROLE and WAIT, answered as a standalone primary answers them: no replicas, so none ever acknowledges."""
+"""ROLE and WAIT, answered as a standalone primary (or an ElastiCache replica node) answers them: nothing replicates,
+so no replica ever acknowledges."""
 
 from __future__ import annotations
 
@@ -25,5 +26,5 @@ class ReplicationCommands(ServerCommandsBase):
 
     @server_command("ROLE")
     def cloudtwin_role(self) -> Any:
-        # Role, replication offset, replicas.
-        return [b"master", 0, []]
+        # A primary: role, replication offset, replicas; an ElastiCache replica's listener answers as a replica.
+        return self.connection.role.role_reply()

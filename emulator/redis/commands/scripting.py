@@ -354,6 +354,9 @@ class LuaSandbox:
 
     def _call(self, *args: Any) -> Any:
         self.caller._script_call = args  # type: ignore[union-attr]
+        refusal = self.caller.connection.role.script_refusal(args)  # type: ignore[union-attr]
+        if refusal is not None:
+            raise ScriptCallError(refusal)
         try:
             return self.caller._function_redis_call(self.runtime, self.read_only, *args)  # type: ignore[union-attr]
         except SimpleError as exc:
@@ -361,6 +364,9 @@ class LuaSandbox:
 
     def _pcall(self, *args: Any) -> tuple[bool, Any]:
         self.caller._script_call = args  # type: ignore[union-attr]
+        refusal = self.caller.connection.role.script_refusal(args)  # type: ignore[union-attr]
+        if refusal is not None:
+            return False, refusal
         try:
             return True, self.caller._function_redis_call(self.runtime, self.read_only, *args)  # type: ignore[union-attr]
         except SimpleError as exc:
