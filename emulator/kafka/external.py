@@ -11,6 +11,7 @@ class ExternalBroker:
     def __init__(self, address: str) -> None:
         self.bootstrap = address
         self.tls = None
+        self.kafka_version = None  # not known: MSK's DescribeCluster shows the requested one
         self.unavailable_listeners = plaintext_only(self.backend)
 
     @property

@@ -94,6 +94,7 @@ class JvmBroker:
         self.host = plan.host
         self.port = plan.ports[PLAINTEXT.name]
         self.tls: TlsMaterial | None = None
+        self.kafka_version = jars.version
         self._plugin_jar: Path | None = None
         self.records_dir = records_dir
         self.progress = progress

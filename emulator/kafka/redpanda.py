@@ -58,6 +58,7 @@ class RedpandaBroker:
         self.container = None
         self._bootstrap: str | None = None
         self.tls = None
+        self.kafka_version = None  # not known: MSK's DescribeCluster shows the requested one
         self.unavailable_listeners = plaintext_only(self.backend)
 
     @property

@@ -43,6 +43,7 @@ class Broker(Protocol):
         """Listener name → why the broker does not open it."""
 
     tls: TlsMaterial | None
+    kafka_version: str | None
     """The CA clients verify the TLS listeners with, and a client certificate for mutual TLS."""
 
     def start(self) -> None:
@@ -81,6 +82,11 @@ class KafkaService:
     @property
     def bootstrap(self) -> str | None:
         return self.broker.bootstrap if self.broker is not None else None
+
+    @property
+    def kafka_version(self) -> str | None:
+        """The Apache Kafka release the broker runs, where the backend knows it."""
+        return self.broker.kafka_version if self.broker is not None else None
 
     @property
     def best_effort(self) -> bool:
