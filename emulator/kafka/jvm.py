@@ -15,9 +15,7 @@ import tempfile
 import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
-
-# The account moto files requests under when an access key names none; IAM principals map to it alike.
-from moto.core import DEFAULT_ACCOUNT_ID
+from typing import TYPE_CHECKING
 
 from cloudtwin.kafka import probes
 from cloudtwin.kafka.exit_report import describe_exit, last_error
@@ -27,8 +25,10 @@ from cloudtwin.kafka.listeners import IAM, PLAINTEXT, ListenerPlan
 from cloudtwin.kafka.orphan_guard import EXIT_PREFIX
 from cloudtwin.kafka.ports import free_port
 from cloudtwin.kafka.stale import BrokerRecord, reap_stale
-from cloudtwin.kafka.tls import TlsMaterial, tls_material
 from cloudtwin.service import ServiceStartError
+
+if TYPE_CHECKING:
+    from cloudtwin.kafka.tls import TlsMaterial
 
 # Sized for a test broker: one partition and one replica for internal topics, no rebalance delay
 # (a consumer joining a group gets partitions at once), and small buffers.
@@ -87,9 +87,12 @@ class JvmBroker:
         records_dir: Path,
         progress: Callable[[str], None] = lambda line: None,
         nice: int = 0,
+        account_id: str = "000000000000",
     ) -> None:
+        """`account_id`: the account an IAM client's access key maps to unless it is a 12-digit account id."""
         self.jars = jars
         self.nice = nice
+        self.account_id = account_id
         self.plan = plan
         self.host = plan.host
         self.port = plan.ports[PLAINTEXT.name]
@@ -139,6 +142,9 @@ class JvmBroker:
         if plugin.unavailable:
             self.plan = self.plan.without(IAM.name, plugin.unavailable)
             self.progress(f"the IAM listener is off: {plugin.unavailable}")
+        # Here, not at import: cryptography would add ~0.1 s to the emulator's start for a broker that may not run.
+        from cloudtwin.kafka.tls import tls_material
+
         self.tls = tls_material(self.jars.cache_dir, sorted({self.plan.advertised_host, "127.0.0.1", "localhost"}))
         self.work_dir = Path(tempfile.mkdtemp(prefix="cloudtwin-kafka-"))
         config = self._write_config(
@@ -168,7 +174,7 @@ class JvmBroker:
         return os.pathsep.join([self.jars.classpath, *([str(self._plugin_jar)] if self._plugin_jar else [])])
 
     def _java(self, main_class: str, *args: str, class_archive: Sequence[str] = ()) -> list[str]:
-        account = f"-Dcloudtwin.msk.default-account={DEFAULT_ACCOUNT_ID}"
+        account = f"-Dcloudtwin.msk.default-account={self.account_id}"
         return [
             probes.java_executable(),
             *JVM_OPTIONS,

@@ -9,10 +9,13 @@ One broker's listeners are planned here so that several brokers can each take a 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from cloudtwin.kafka.ports import free_port, port_is_free
-from cloudtwin.kafka.tls import TlsMaterial
 from cloudtwin.service import ServiceStartError
+
+if TYPE_CHECKING:
+    from cloudtwin.kafka.tls import TlsMaterial
 
 PORT_SEARCH_ATTEMPTS = 50
 SCRAM_MECHANISM = "SCRAM-SHA-512"

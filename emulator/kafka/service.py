@@ -8,7 +8,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from cloudtwin.config import Settings
 from cloudtwin.kafka import probes
@@ -19,8 +19,10 @@ from cloudtwin.kafka.jars import KafkaJars, default_cache_dir
 from cloudtwin.kafka.jvm import JvmBroker, advertised_host
 from cloudtwin.kafka.listeners import PLAINTEXT, plan_listeners
 from cloudtwin.kafka.ports import port_is_free
-from cloudtwin.kafka.tls import TlsMaterial
 from cloudtwin.service import ServiceStartError
+
+if TYPE_CHECKING:
+    from cloudtwin.kafka.tls import TlsMaterial
 
 log = logging.getLogger(__name__)
 WATCH_SECONDS = 1.0
@@ -138,6 +140,7 @@ class KafkaService:
             cache / "running",
             progress=_say,
             nice=settings.kafka_nice,
+            account_id=settings.account_id,
         )
 
     def _run(self) -> None:

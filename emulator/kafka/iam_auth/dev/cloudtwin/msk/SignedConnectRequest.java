@@ -22,7 +22,8 @@ final class SignedConnectRequest {
     static final long MAX_EXPIRES_SECONDS = 604_800;
     // A client clock slightly ahead of the broker's is not an error.
     static final Duration CLOCK_SKEW = Duration.ofMinutes(5);
-    static final String DEFAULT_ACCOUNT = System.getProperty("cloudtwin.msk.default-account", "123456789012");
+    // The emulator's --account-id, which the broker is started with.
+    static final String DEFAULT_ACCOUNT = System.getProperty("cloudtwin.msk.default-account", "000000000000");
     private static final DateTimeFormatter AMZ_DATE = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'");
     private static final Pattern CREDENTIAL =
         Pattern.compile("^([A-Za-z0-9]{1,128})/(\\d{8})/([a-z0-9-]+)/kafka-cluster/aws4_request$");
@@ -88,7 +89,7 @@ final class SignedConnectRequest {
         return new SignedConnectRequest(scope.group(1), scope.group(3), signedAt, expiresAt);
     }
 
-    /** As moto does: an access key of 12 digits names its account; any other is the default account's. */
+    /** As the emulator's AWS endpoint does: an access key of 12 digits names its account; any other, the default. */
     String account() {
         return accessKeyId.matches("\\d{12}") ? accessKeyId : DEFAULT_ACCOUNT;
     }
