@@ -8,17 +8,18 @@ One broker's listeners are planned here so that several brokers can each take a 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from cloudtwin.kafka.ports import free_port, port_is_free
+from cloudtwin.kafka.ports import free_port, free_port_block, port_is_free
 from cloudtwin.service import ServiceStartError
 
 if TYPE_CHECKING:
     from cloudtwin.kafka.tls import TlsMaterial
 
-PORT_SEARCH_ATTEMPTS = 50
 SCRAM_MECHANISM = "SCRAM-SHA-512"
+# The one free offset below MSK's listeners; Kafka's own examples put the controller at 9093 too.
+CONTROLLER_OFFSET = 1
 
 
 @dataclass(frozen=True)
@@ -47,10 +48,12 @@ class ListenerPlan:
     advertised_host: str
     ports: dict[str, int]
     unavailable: dict[str, str]
+    controller_port: int = 0
+    """The KRaft controller's port (127.0.0.1), for the broker's own use."""
 
     def without(self, name: str, reason: str) -> ListenerPlan:
         ports = {key: port for key, port in self.ports.items() if key != name}
-        return ListenerPlan(self.host, self.advertised_host, ports, {**self.unavailable, name: reason})
+        return replace(self, ports=ports, unavailable={**self.unavailable, name: reason})
 
     @property
     def endpoints(self) -> dict[str, str]:
@@ -112,7 +115,7 @@ def plaintext_only(backend: str) -> dict[str, str]:
 
 def plan_listeners(host: str, advertised_host: str, plaintext_port: int) -> ListenerPlan:
     """Ports for every listener: at MSK's offsets from `plaintext_port`, or, when that is 0, from a free port
-    whose neighbours at those offsets are free too."""
+    whose neighbours at those offsets are free too (and, so the KRaft controller's port sits with them, +1)."""
     wanted = ALL
     if plaintext_port:
         busy = [
@@ -126,15 +129,12 @@ def plan_listeners(host: str, advertised_host: str, plaintext_port: int) -> List
                 f"listeners sit at MSK's offsets +2/+3/+4/+6 from --kafka-port {plaintext_port}): free them "
                 "or choose another --kafka-port"
             )
-        base = plaintext_port
+        base, controller_port = plaintext_port, free_port("127.0.0.1")
     else:
-        base = _free_base(host, [item.offset for item in wanted])
-    return ListenerPlan(host, advertised_host, {item.name: base + item.offset for item in wanted}, {})
-
-
-def _free_base(host: str, offsets: list[int]) -> int:
-    for _ in range(PORT_SEARCH_ATTEMPTS):
-        base = free_port(host)
-        if base + max(offsets) <= 65535 and all(port_is_free(host, base + offset) for offset in offsets if offset):
-            return base
-    raise ServiceStartError(f"found no free port on {host} with free neighbours at +{max(offsets)} for Kafka")
+        try:
+            base = free_port_block(host, [CONTROLLER_OFFSET, *(item.offset for item in wanted)])
+        except OSError as exc:
+            raise ServiceStartError(f"Kafka's listeners: {exc}") from None
+        controller_port = base + CONTROLLER_OFFSET
+    ports = {item.name: base + item.offset for item in wanted}
+    return ListenerPlan(host, advertised_host, ports, {}, controller_port)
