@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cloudtwin.kafka import probes
+from cloudtwin.kafka.broker_config import BROKER_PROPERTIES
 from cloudtwin.kafka.exit_report import describe_exit, last_error
 from cloudtwin.kafka.iam_plugin import LOGIN_MODULE, TOKEN_VALIDATOR, ensure_plugin
 from cloudtwin.kafka.jars import KafkaJars
@@ -30,34 +31,6 @@ from cloudtwin.service import ServiceStartError
 if TYPE_CHECKING:
     from cloudtwin.kafka.tls import TlsMaterial
 
-# Sized for a test broker: one partition and one replica for internal topics, no rebalance delay
-# (a consumer joining a group gets partitions at once), and small buffers.
-BROKER_PROPERTIES = {
-    "process.roles": "broker,controller",
-    "node.id": "1",
-    "controller.listener.names": "CONTROLLER",
-    "inter.broker.listener.name": "PLAINTEXT",
-    "num.partitions": "1",
-    "default.replication.factor": "1",
-    "offsets.topic.replication.factor": "1",
-    "offsets.topic.num.partitions": "1",
-    "transaction.state.log.replication.factor": "1",
-    "transaction.state.log.min.isr": "1",
-    "transaction.state.log.num.partitions": "1",
-    "share.coordinator.state.topic.replication.factor": "1",
-    "share.coordinator.state.topic.min.isr": "1",
-    "share.coordinator.state.topic.num.partitions": "1",
-    "group.initial.rebalance.delay.ms": "0",
-    # The metadata log waits 25 ms by default to batch appends; every topic create and delete pays it.
-    "controller.quorum.append.linger.ms": "1",
-    "log.cleaner.dedupe.buffer.size": str(2 * 1024 * 1024),
-    "log.cleaner.threads": "1",
-    "num.network.threads": "2",
-    "num.io.threads": "2",
-    "num.recovery.threads.per.data.dir": "1",
-    "log.segment.bytes": str(16 * 1024 * 1024),
-    "auto.create.topics.enable": "true",
-}
 JVM_OPTIONS = [
     "-Xms128m",
     "-Xmx512m",
@@ -88,11 +61,14 @@ class JvmBroker:
         progress: Callable[[str], None] = lambda line: None,
         nice: int = 0,
         account_id: str = "000000000000",
+        overrides: dict[str, str] | None = None,
     ) -> None:
-        """`account_id`: the account an IAM client's access key maps to unless it is a 12-digit account id."""
+        """`account_id`: the account an IAM client's access key maps to unless it is a 12-digit account id;
+        `overrides`: server.properties set over the twin's (broker_config.parse_overrides checked them)."""
         self.jars = jars
         self.nice = nice
         self.account_id = account_id
+        self.overrides = dict(overrides or {})
         self.plan = plan
         self.host = plan.host
         self.port = plan.ports[PLAINTEXT.name]
@@ -148,24 +124,31 @@ class JvmBroker:
         self.tls = tls_material(self.jars.cache_dir, sorted({self.plan.advertised_host, "127.0.0.1", "localhost"}))
         self.work_dir = Path(tempfile.mkdtemp(prefix="cloudtwin-kafka-"))
         config = self._write_config(
-            self.work_dir / "server.properties", self.work_dir / "data", free_port(self.host), secured=True
+            self.work_dir / "server.properties", self.work_dir / "data", self.plan.controller_port, secured=True
         )
         shutil.copytree(self._storage_template(), self.work_dir / "data")
         self._launch(config)
 
-    def _write_config(self, path: Path, log_dir: Path, controller_port: int, secured: bool = False) -> Path:
-        """server.properties; only plaintext when `secured` is False (formatting needs no certificates)."""
+    def server_properties(self, log_dir: Path, controller_port: int, secured: bool = True) -> dict[str, str]:
+        """The broker's configuration: the twin's, its listeners, then the user's overrides.
+
+        Only plaintext and no overrides when not `secured`: formatting storage needs neither.
+        """
         plan = (
             self.plan
             if secured
             else ListenerPlan(self.host, self.plan.advertised_host, {PLAINTEXT.name: self.port}, {})
         )
-        properties = {
+        return {
             **BROKER_PROPERTIES,
             "controller.quorum.voters": f"1@127.0.0.1:{controller_port}",
             **plan.server_properties(controller_port, self.tls, LOGIN_MODULE, TOKEN_VALIDATOR),
             "log.dirs": str(log_dir),
+            **(self.overrides if secured else {}),
         }
+
+    def _write_config(self, path: Path, log_dir: Path, controller_port: int, secured: bool = False) -> Path:
+        properties = self.server_properties(log_dir, controller_port, secured)
         path.write_text("".join(f"{key}={value}\n" for key, value in properties.items()))
         return path
 

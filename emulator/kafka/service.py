@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Protocol
 from cloudtwin.config import Settings
 from cloudtwin.kafka import probes
 from cloudtwin.kafka.admin import TopicAdmin
+from cloudtwin.kafka.broker_config import parse_overrides
 from cloudtwin.kafka.choice import ENABLE_HINT, BackendChoice, choose
 from cloudtwin.kafka.external import ExternalBroker
 from cloudtwin.kafka.jars import KafkaJars, default_cache_dir
@@ -108,6 +109,12 @@ class KafkaService:
 
     def _make_broker(self, choice: BackendChoice) -> Broker:
         settings = self.settings
+        overrides = parse_overrides(settings.kafka_config)
+        if overrides and choice.backend != "jvm":
+            raise ServiceStartError(
+                f"--kafka-config sets the JVM broker's server.properties; the {choice.backend} backend does not "
+                "take it (use --kafka jvm)"
+            )
         if choice.backend == "external":
             assert choice.address is not None
             return ExternalBroker(choice.address)
@@ -141,6 +148,7 @@ class KafkaService:
             progress=_say,
             nice=settings.kafka_nice,
             account_id=settings.account_id,
+            overrides=overrides,
         )
 
     def _run(self) -> None:
