@@ -173,8 +173,20 @@ class KafkaService:
         self.ready_seconds = time.monotonic() - started
         self.state = "ready"
         self._settled.set()
-        _say(f"ready at {self.broker.bootstrap} ({self.broker.backend}, {self.ready_seconds:.1f} s)")
+        ready = f"ready at {self.broker.bootstrap} ({self.broker.backend}, {self.ready_seconds:.1f} s)"
+        _say(ready + self._secured_summary())
         self._watch()
+
+    def _secured_summary(self) -> str:
+        """The TLS, SASL and IAM listeners and the CA to trust, for the ready line a `serve` user reads."""
+        assert self.broker is not None
+        secured = {name: address for name, address in self.broker.listeners.items() if name != PLAINTEXT.name}
+        if not secured:
+            return ""
+        summary = "; " + ", ".join(f"{name} {address}" for name, address in secured.items())
+        if self.broker.tls is not None:
+            summary += f"; CA {self.broker.tls.ca_file}"
+        return summary + "".join(f"; {name} off: {why}" for name, why in self.broker.unavailable_listeners.items())
 
     def _watch(self) -> None:
         """Notice a broker that dies, so health says so instead of clients timing out."""

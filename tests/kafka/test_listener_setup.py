@@ -55,7 +55,7 @@ def test_without_javac_the_iam_authenticator_is_reported_missing(tmp_path, monke
 
 
 @pytest.mark.skipif(not java.ok, reason=f"the JVM backend needs Java 17+: {java.detail}")
-def test_a_broker_without_the_iam_authenticator_serves_the_other_listeners(tmp_path, monkeypatch):
+def test_a_broker_without_the_iam_authenticator_serves_the_other_listeners(tmp_path, monkeypatch, capfd):
     # A cache of its own with the shared jars, storage template and class archive linked in (saving a
     # download, a format and an archive recording), so no built authenticator is found there.
     shared = KafkaJars(default_cache_dir())
@@ -76,6 +76,11 @@ def test_a_broker_without_the_iam_authenticator_serves_the_other_listeners(tmp_p
     assert health["up"] is True
     assert set(health["listeners"]) == {"PLAINTEXT", "TLS", "MTLS", "SCRAM"}
     assert "javac" in health["listeners_off"]["IAM"]
+    # What a `serve` user reads: where each listener is, the CA to trust, and why IAM is off.
+    [ready] = [line for line in capfd.readouterr().err.splitlines() if "kafka: ready at" in line]
+    assert f"SCRAM {health['listeners']['SCRAM']}" in ready
+    assert f"CA {health['tls_ca_file']}" in ready
+    assert "IAM off: building the IAM authenticator needs a JDK" in ready
 
 
 def test_health_lists_the_listeners_and_the_ca_clients_verify_with(kafka_service):
