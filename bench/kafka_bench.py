@@ -23,8 +23,9 @@ from pathlib import Path
 
 from cloudtwin.config import Settings
 from cloudtwin.kafka import probes
+from cloudtwin.kafka.broker_config import BROKER_PROPERTIES
 from cloudtwin.kafka.jars import KafkaJars, default_cache_dir
-from cloudtwin.kafka.jvm import BROKER_PROPERTIES, JVM_OPTIONS
+from cloudtwin.kafka.jvm import JVM_OPTIONS
 from cloudtwin.kafka.ports import free_port
 from cloudtwin.kafka.service import KafkaService
 
@@ -56,6 +57,7 @@ def plain_kafka_ready_seconds(jars: KafkaJars) -> float:
         **BROKER_PROPERTIES,
         "controller.quorum.voters": f"1@127.0.0.1:{controller}",
         "listeners": f"PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller}",
+        "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
         "advertised.listeners": f"PLAINTEXT://127.0.0.1:{port}",
         "log.dirs": str(work / "data"),
     }

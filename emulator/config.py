@@ -72,6 +72,11 @@ class Settings:
         "empty: resolve them with Maven (mvn), which is also the fallback",
     )
     kafka_start_timeout: float = _setting(180.0, "seconds a managed Kafka broker may take to become ready")
+    kafka_config: str = _setting(
+        "",
+        "server.properties for the JVM Kafka broker over cloudtwin's test-tuned ones, 'key=value;key=value' "
+        "(e.g. 'log.retention.check.interval.ms=300000' for Kafka's default)",
+    )
     kafka_nice: int = _setting(
         10,
         "niceness (0-19) the JVM Kafka broker runs at, so its start-up does not slow the AWS and Redis endpoints "

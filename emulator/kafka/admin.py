@@ -6,12 +6,17 @@ import threading
 import time
 from collections.abc import Callable
 
+from cloudtwin.kafka.listeners import SCRAM_MECHANISM
 from cloudtwin.kafka.ports import answers
 from cloudtwin.service import ServiceStartError
 
 CLIENT_ID = "cloudtwin-admin"
 REQUEST_TIMEOUT_MS = 10_000
 POLL_SECONDS = 0.005
+
+
+class ScramError(Exception):
+    """The broker refused a SCRAM credential change (its message says why)."""
 
 
 def is_internal(topic: str) -> bool:
@@ -119,6 +124,23 @@ class TopicAdmin:
             # {group: "OK" | error name}; a group with live members (NonEmptyGroupError) stays.
             kept = [group for group, outcome in results.items() if outcome != "OK"]
         return {"topics": topics, "groups": [group for group in groups if group not in kept], "groups_in_use": kept}
+
+    def set_scram_user(self, user: str, password: str) -> None:
+        from kafka.admin import UserScramCredentialUpsertion
+
+        self._alter_scram([UserScramCredentialUpsertion(user, SCRAM_MECHANISM, password)])
+
+    def delete_scram_user(self, user: str) -> None:
+        from kafka.admin import UserScramCredentialDeletion
+
+        self._alter_scram([UserScramCredentialDeletion(user, SCRAM_MECHANISM)])
+
+    def _alter_scram(self, alterations: list) -> None:
+        with self._lock:
+            outcomes = self._client.alter_user_scram_credentials(alterations)
+        failed = {user: error for user, error in outcomes.items() if error}
+        if failed:
+            raise ScramError("; ".join(f"{user}: {error}" for user, error in failed.items()))
 
     def close(self) -> None:
         with self._lock:

@@ -1,4 +1,7 @@
-"""Apache Kafka on the JVM: one KRaft node (broker and controller) on 127.0.0.1, no Docker."""
+"""Apache Kafka on the JVM: one KRaft node (broker and controller) on 127.0.0.1, no Docker.
+
+Its listeners are MSK's (plaintext, TLS, mutual TLS, SASL/SCRAM, IAM): see listeners.py.
+"""
 
 from __future__ import annotations
 
@@ -12,44 +15,22 @@ import tempfile
 import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cloudtwin.kafka import probes
+from cloudtwin.kafka.broker_config import BROKER_PROPERTIES
 from cloudtwin.kafka.exit_report import describe_exit, last_error
+from cloudtwin.kafka.iam_plugin import LOGIN_MODULE, TOKEN_VALIDATOR, ensure_plugin
 from cloudtwin.kafka.jars import KafkaJars
+from cloudtwin.kafka.listeners import IAM, PLAINTEXT, ListenerPlan
 from cloudtwin.kafka.orphan_guard import EXIT_PREFIX
 from cloudtwin.kafka.ports import free_port
 from cloudtwin.kafka.stale import BrokerRecord, reap_stale
 from cloudtwin.service import ServiceStartError
 
-# Sized for a test broker: one partition and one replica for internal topics, no rebalance delay
-# (a consumer joining a group gets partitions at once), and small buffers.
-BROKER_PROPERTIES = {
-    "process.roles": "broker,controller",
-    "node.id": "1",
-    "controller.listener.names": "CONTROLLER",
-    "inter.broker.listener.name": "PLAINTEXT",
-    "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
-    "num.partitions": "1",
-    "default.replication.factor": "1",
-    "offsets.topic.replication.factor": "1",
-    "offsets.topic.num.partitions": "1",
-    "transaction.state.log.replication.factor": "1",
-    "transaction.state.log.min.isr": "1",
-    "transaction.state.log.num.partitions": "1",
-    "share.coordinator.state.topic.replication.factor": "1",
-    "share.coordinator.state.topic.min.isr": "1",
-    "share.coordinator.state.topic.num.partitions": "1",
-    "group.initial.rebalance.delay.ms": "0",
-    # The metadata log waits 25 ms by default to batch appends; every topic create and delete pays it.
-    "controller.quorum.append.linger.ms": "1",
-    "log.cleaner.dedupe.buffer.size": str(2 * 1024 * 1024),
-    "log.cleaner.threads": "1",
-    "num.network.threads": "2",
-    "num.io.threads": "2",
-    "num.recovery.threads.per.data.dir": "1",
-    "log.segment.bytes": str(16 * 1024 * 1024),
-    "auto.create.topics.enable": "true",
-}
+if TYPE_CHECKING:
+    from cloudtwin.kafka.tls import TlsMaterial
+
 JVM_OPTIONS = [
     "-Xms128m",
     "-Xmx512m",
@@ -75,16 +56,25 @@ class JvmBroker:
     def __init__(
         self,
         jars: KafkaJars,
-        host: str,
-        port: int,
+        plan: ListenerPlan,
         records_dir: Path,
         progress: Callable[[str], None] = lambda line: None,
         nice: int = 0,
+        account_id: str = "000000000000",
+        overrides: dict[str, str] | None = None,
     ) -> None:
+        """`account_id`: the account an IAM client's access key maps to unless it is a 12-digit account id;
+        `overrides`: server.properties set over the twin's (broker_config.parse_overrides checked them)."""
         self.jars = jars
         self.nice = nice
-        self.host = host
-        self.port = port
+        self.account_id = account_id
+        self.overrides = dict(overrides or {})
+        self.plan = plan
+        self.host = plan.host
+        self.port = plan.ports[PLAINTEXT.name]
+        self.tls: TlsMaterial | None = None
+        self.kafka_version = jars.version
+        self._plugin_jar: Path | None = None
         self.records_dir = records_dir
         self.progress = progress
         self.work_dir: Path | None = None
@@ -95,7 +85,17 @@ class JvmBroker:
 
     @property
     def bootstrap(self) -> str:
-        return f"{_advertised(self.host)}:{self.port}"
+        return f"{advertised_host(self.host)}:{self.port}"
+
+    @property
+    def listeners(self) -> dict[str, str]:
+        """Listener name → HOST:PORT for each listener this broker opens."""
+        return self.plan.endpoints
+
+    @property
+    def unavailable_listeners(self) -> dict[str, str]:
+        """Listener name → why this broker does not open it."""
+        return self.plan.unavailable
 
     @property
     def log_path(self) -> Path | None:
@@ -113,24 +113,61 @@ class JvmBroker:
         ended = reap_stale(self.records_dir)
         if ended:
             self.progress(f"ended {len(ended)} Kafka JVM(s) left behind by an emulator that died: pids {ended}")
+        plugin = ensure_plugin(self.jars)
+        self._plugin_jar = plugin.jar
+        if plugin.unavailable:
+            self.plan = self.plan.without(IAM.name, plugin.unavailable)
+            self.progress(f"the IAM listener is off: {plugin.unavailable}")
+        # Here, not at import: cryptography would add ~0.1 s to the emulator's start for a broker that may not run.
+        from cloudtwin.kafka.tls import tls_material
+
+        self.tls = tls_material(self.jars.cache_dir, sorted({self.plan.advertised_host, "127.0.0.1", "localhost"}))
         self.work_dir = Path(tempfile.mkdtemp(prefix="cloudtwin-kafka-"))
-        config = self._write_config(self.work_dir / "server.properties", self.work_dir / "data", free_port(self.host))
+        config = self._write_config(
+            self.work_dir / "server.properties", self.work_dir / "data", self.plan.controller_port, secured=True
+        )
         shutil.copytree(self._storage_template(), self.work_dir / "data")
         self._launch(config)
 
-    def _write_config(self, path: Path, log_dir: Path, controller_port: int) -> Path:
-        properties = {
+    def server_properties(self, log_dir: Path, controller_port: int, secured: bool = True) -> dict[str, str]:
+        """The broker's configuration: the twin's, its listeners, then the user's overrides.
+
+        Only plaintext and no overrides when not `secured`: formatting storage needs neither.
+        """
+        plan = (
+            self.plan
+            if secured
+            else ListenerPlan(self.host, self.plan.advertised_host, {PLAINTEXT.name: self.port}, {})
+        )
+        return {
             **BROKER_PROPERTIES,
             "controller.quorum.voters": f"1@127.0.0.1:{controller_port}",
-            "listeners": f"PLAINTEXT://{self.host}:{self.port},CONTROLLER://127.0.0.1:{controller_port}",
-            "advertised.listeners": f"PLAINTEXT://{self.bootstrap}",
+            **plan.server_properties(controller_port, self.tls, LOGIN_MODULE, TOKEN_VALIDATOR),
             "log.dirs": str(log_dir),
+            **(self.overrides if secured else {}),
         }
+
+    def _write_config(self, path: Path, log_dir: Path, controller_port: int, secured: bool = False) -> Path:
+        properties = self.server_properties(log_dir, controller_port, secured)
         path.write_text("".join(f"{key}={value}\n" for key, value in properties.items()))
         return path
 
+    @property
+    def classpath(self) -> str:
+        return os.pathsep.join([self.jars.classpath, *([str(self._plugin_jar)] if self._plugin_jar else [])])
+
     def _java(self, main_class: str, *args: str, class_archive: Sequence[str] = ()) -> list[str]:
-        return [probes.java_executable(), *JVM_OPTIONS, *class_archive, "-cp", self.jars.classpath, main_class, *args]
+        account = f"-Dcloudtwin.msk.default-account={self.account_id}"
+        return [
+            probes.java_executable(),
+            *JVM_OPTIONS,
+            account,
+            *class_archive,
+            "-cp",
+            self.classpath,
+            main_class,
+            *args,
+        ]
 
     def _storage_template(self) -> Path:
         """KRaft storage formatted once per Kafka release and copied for each broker.
@@ -170,7 +207,9 @@ class JvmBroker:
 
         The first broker records the archive when it exits; later ones map it.
         """
-        archive = self.jars.lib_dir.parent / f"classes-{probes.java_fingerprint()}.jsa"
+        # An archive fits only the JVM and the classpath that recorded it.
+        plugin = f"-{self._plugin_jar.stem}" if self._plugin_jar else ""
+        archive = self.jars.lib_dir.parent / f"classes-{probes.java_fingerprint()}{plugin}.jsa"
         if archive.is_file():
             return [f"-XX:SharedArchiveFile={archive}"]
         self._pending_archive = archive.with_name(f"{archive.name}.{os.getpid()}-{self.port}.partial")
@@ -245,7 +284,7 @@ class JvmBroker:
             self.work_dir = None
 
 
-def _advertised(host: str) -> str:
+def advertised_host(host: str) -> str:
     """An address clients can dial: a wildcard bind is reached through loopback."""
     return "127.0.0.1" if host in ("", "0.0.0.0", "::") else host
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from functools import cache
 
+from cloudtwin.kafka.listeners import PLAINTEXT, plaintext_only
 from cloudtwin.service import ServiceStartError
 
 KAFKA_PORT_IN_CONTAINER = 9092
@@ -56,10 +57,17 @@ class RedpandaBroker:
         self.start_timeout = start_timeout
         self.container = None
         self._bootstrap: str | None = None
+        self.tls = None
+        self.kafka_version = None  # not known: MSK's DescribeCluster shows the requested one
+        self.unavailable_listeners = plaintext_only(self.backend)
 
     @property
     def bootstrap(self) -> str | None:
         return self._bootstrap
+
+    @property
+    def listeners(self) -> dict[str, str]:
+        return {PLAINTEXT.name: self._bootstrap} if self._bootstrap else {}
 
     def build_container(self):
         container = container_class()(image=self.image)

@@ -8,17 +8,22 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from cloudtwin.config import Settings
 from cloudtwin.kafka import probes
 from cloudtwin.kafka.admin import TopicAdmin
+from cloudtwin.kafka.broker_config import parse_overrides
 from cloudtwin.kafka.choice import ENABLE_HINT, BackendChoice, choose
 from cloudtwin.kafka.external import ExternalBroker
 from cloudtwin.kafka.jars import KafkaJars, default_cache_dir
-from cloudtwin.kafka.jvm import JvmBroker
-from cloudtwin.kafka.ports import free_port, port_is_free
+from cloudtwin.kafka.jvm import JvmBroker, advertised_host
+from cloudtwin.kafka.listeners import PLAINTEXT, plan_listeners
+from cloudtwin.kafka.ports import port_is_free
 from cloudtwin.service import ServiceStartError
+
+if TYPE_CHECKING:
+    from cloudtwin.kafka.tls import TlsMaterial
 
 log = logging.getLogger(__name__)
 WATCH_SECONDS = 1.0
@@ -31,6 +36,18 @@ class Broker(Protocol):
     @property
     def bootstrap(self) -> str | None:
         """HOST:PORT for clients; a container backend knows it only once started."""
+
+    @property
+    def listeners(self) -> dict[str, str]:
+        """Listener name (listeners.py) → HOST:PORT, for the listeners the broker opens."""
+
+    @property
+    def unavailable_listeners(self) -> dict[str, str]:
+        """Listener name → why the broker does not open it."""
+
+    tls: TlsMaterial | None
+    kafka_version: str | None
+    """The CA clients verify the TLS listeners with, and a client certificate for mutual TLS."""
 
     def start(self) -> None:
         """Launch the broker (blocking); readiness is checked separately."""
@@ -70,6 +87,11 @@ class KafkaService:
         return self.broker.bootstrap if self.broker is not None else None
 
     @property
+    def kafka_version(self) -> str | None:
+        """The Apache Kafka release the broker runs, where the backend knows it."""
+        return self.broker.kafka_version if self.broker is not None else None
+
+    @property
     def best_effort(self) -> bool:
         """`--kafka auto` (the default) runs Kafka if it can; a backend named explicitly must start."""
         return self.settings.kafka.strip().lower() == "auto"
@@ -87,6 +109,12 @@ class KafkaService:
 
     def _make_broker(self, choice: BackendChoice) -> Broker:
         settings = self.settings
+        overrides = parse_overrides(settings.kafka_config)
+        if overrides and choice.backend != "jvm":
+            raise ServiceStartError(
+                f"--kafka-config sets the JVM broker's server.properties; the {choice.backend} backend does not "
+                "take it (use --kafka jvm)"
+            )
         if choice.backend == "external":
             assert choice.address is not None
             return ExternalBroker(choice.address)
@@ -112,15 +140,15 @@ class KafkaService:
             raise ServiceStartError(
                 f"--kafka-nice / CLOUDTWIN_KAFKA_NICE must be 0-19 (a lower priority), not {settings.kafka_nice}"
             )
-        port = port or free_port(settings.host)
         cache = Path(settings.kafka_cache_dir) if settings.kafka_cache_dir else default_cache_dir()
         return JvmBroker(
             KafkaJars(cache, repository=settings.kafka_jars_url),
-            settings.host,
-            port,
+            plan_listeners(settings.host, advertised_host(settings.host), port),
             cache / "running",
             progress=_say,
             nice=settings.kafka_nice,
+            account_id=settings.account_id,
+            overrides=overrides,
         )
 
     def _run(self) -> None:
@@ -145,8 +173,20 @@ class KafkaService:
         self.ready_seconds = time.monotonic() - started
         self.state = "ready"
         self._settled.set()
-        _say(f"ready at {self.broker.bootstrap} ({self.broker.backend}, {self.ready_seconds:.1f} s)")
+        ready = f"ready at {self.broker.bootstrap} ({self.broker.backend}, {self.ready_seconds:.1f} s)"
+        _say(ready + self._secured_summary())
         self._watch()
+
+    def _secured_summary(self) -> str:
+        """The TLS, SASL and IAM listeners and the CA to trust, for the ready line a `serve` user reads."""
+        assert self.broker is not None
+        secured = {name: address for name, address in self.broker.listeners.items() if name != PLAINTEXT.name}
+        if not secured:
+            return ""
+        summary = "; " + ", ".join(f"{name} {address}" for name, address in secured.items())
+        if self.broker.tls is not None:
+            summary += f"; CA {self.broker.tls.ca_file}"
+        return summary + "".join(f"; {name} off: {why}" for name, why in self.broker.unavailable_listeners.items())
 
     def _watch(self) -> None:
         """Notice a broker that dies, so health says so instead of clients timing out."""
@@ -184,6 +224,27 @@ class KafkaService:
         bootstrap = self.wait_ready(timeout)
         return self.settings.kafka_advertised or bootstrap
 
+    def client_listeners(self, timeout: float | None = None) -> tuple[dict[str, str], dict[str, str]]:
+        """Once the broker is ready: listener name → the address clients use, and listener name → why it is off."""
+        self.wait_ready(timeout)
+        assert self.broker is not None
+        listeners = dict(self.broker.listeners)
+        if self.settings.kafka_advertised:
+            listeners[PLAINTEXT.name] = self.settings.kafka_advertised
+        return listeners, dict(self.broker.unavailable_listeners)
+
+    def set_scram_user(self, user: str, password: str) -> None:
+        """Create or replace a SASL/SCRAM-SHA-512 credential on the broker."""
+        self._ready_admin().set_scram_user(user, password)
+
+    def delete_scram_user(self, user: str) -> None:
+        self._ready_admin().delete_scram_user(user)
+
+    def _ready_admin(self) -> TopicAdmin:
+        if self.admin is None or self.state != "ready":
+            raise ServiceStartError(self.error or f"Kafka is {self.state}")
+        return self.admin
+
     def stop(self) -> None:
         with self._lock:
             self._stopping.set()
@@ -209,6 +270,13 @@ class KafkaService:
             "bootstrap": self.settings.kafka_advertised or self.bootstrap,
             "reason": choice.reason if choice else None,
         }
+        if self.broker is not None:
+            report["listeners"] = dict(self.broker.listeners)
+            report["listeners_off"] = dict(self.broker.unavailable_listeners)
+            if self.broker.tls is not None:
+                report["tls_ca_file"] = str(self.broker.tls.ca_file)
+                report["tls_client_certificate"] = str(self.broker.tls.client_certificate)
+                report["tls_client_key"] = str(self.broker.tls.client_key)
         if self.ready_seconds is not None:
             report["ready_seconds"] = round(self.ready_seconds, 2)
         if self.error:

@@ -22,6 +22,9 @@ def msk(aws_endpoint_url, kafka_bootstrap):
     return msk_client(aws_endpoint_url)
 
 
+PLAINTEXT_CLIENTS = {"EncryptionInTransit": {"ClientBroker": "PLAINTEXT"}}
+
+
 def discover_bootstrap(msk, cluster_name: str) -> str:
     """What application code does: find the cluster by name, wait for ACTIVE, ask for its brokers."""
     [cluster] = [c for c in msk.list_clusters()["ClusterInfoList"] if c["ClusterName"] == cluster_name]
@@ -37,6 +40,7 @@ def test_a_provisioned_cluster_is_active_and_leads_to_the_live_broker(msk, kafka
         KafkaVersion="3.6.0",
         NumberOfBrokerNodes=3,
         BrokerNodeGroupInfo={"InstanceType": "kafka.m5.large", "ClientSubnets": ["subnet-a", "subnet-b", "subnet-c"]},
+        EncryptionInfo=PLAINTEXT_CLIENTS,
     )
 
     bootstrap = discover_bootstrap(msk, "orders")
@@ -53,13 +57,14 @@ def test_a_provisioned_cluster_is_active_and_leads_to_the_live_broker(msk, kafka
     consumer.close()
 
 
-def test_a_serverless_v2_cluster_is_active_and_has_the_live_brokers(msk, kafka_bootstrap):
+def test_a_serverless_v2_cluster_is_active_and_has_the_live_brokers(msk, kafka_service):
     arn = msk.create_cluster_v2(ClusterName="events", Serverless={"VpcConfigs": [{"SubnetIds": ["subnet-a"]}]})[
         "ClusterArn"
     ]
 
     assert msk.describe_cluster_v2(ClusterArn=arn)["ClusterInfo"]["State"] == "ACTIVE"
-    assert msk.get_bootstrap_brokers(ClusterArn=arn)["BootstrapBrokerString"] == kafka_bootstrap
+    listeners, _ = kafka_service.client_listeners()
+    assert msk.get_bootstrap_brokers(ClusterArn=arn)["BootstrapBrokerStringSaslIam"] == listeners["IAM"]
 
 
 def test_brokers_of_an_unknown_cluster_are_not_found(msk):
@@ -92,9 +97,28 @@ def test_an_advertised_address_is_what_clients_discover(kafka_bootstrap):
     )
     with Emulator(settings) as emulator:
         msk = msk_client(emulator.aws_endpoint)
-        arn = msk.create_cluster_v2(ClusterName="advertised", Serverless={"VpcConfigs": [{"SubnetIds": ["s"]}]})[
-            "ClusterArn"
-        ]
+        arn = msk.create_cluster_v2(
+            ClusterName="advertised",
+            Provisioned={
+                "BrokerNodeGroupInfo": {"InstanceType": "kafka.m5.large", "ClientSubnets": ["s"]},
+                "KafkaVersion": "3.6.0",
+                "NumberOfBrokerNodes": 1,
+                "EncryptionInfo": PLAINTEXT_CLIENTS,
+            },
+        )["ClusterArn"]
         assert msk.get_bootstrap_brokers(ClusterArn=arn)["BootstrapBrokerString"] == "localhost:19092"
         health = emulator.health()["kafka"]
         assert (health["bootstrap"], health["endpoint"]) == ("localhost:19092", kafka_bootstrap)
+
+
+def test_a_backend_without_the_iam_listener_says_so_for_an_iam_cluster(kafka_bootstrap):
+    with Emulator(Settings(aws_port=0, redis_port=-1, kafka=f"external={kafka_bootstrap}")) as emulator:
+        msk = msk_client(emulator.aws_endpoint)
+        arn = msk.create_cluster_v2(ClusterName="iam", Serverless={"VpcConfigs": [{"SubnetIds": ["s"]}]})["ClusterArn"]
+
+        with pytest.raises(ClientError) as caught:
+            msk.get_bootstrap_brokers(ClusterArn=arn)
+
+    assert caught.value.response["Error"]["Code"] == "BadRequestException"
+    assert "IAM listener" in caught.value.response["Error"]["Message"]
+    assert "external Kafka backend has only a plaintext listener" in caught.value.response["Error"]["Message"]

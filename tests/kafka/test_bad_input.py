@@ -138,6 +138,10 @@ def test_download_progress_is_reported(monkeypatch, tmp_path):
 class DyingBroker:
     backend = "jvm"
     bootstrap = "127.0.0.1:1"
+    listeners = {"PLAINTEXT": bootstrap}
+    unavailable_listeners: dict[str, str] = {}
+    tls = None
+    kafka_version = None
 
     def __init__(self) -> None:
         self.reason: str | None = None
