@@ -278,6 +278,8 @@ class ClientConnection:
             known = server_command.signature if server_command else found[0] if found else None
             self._refuse(NOAUTH, known.name if known else None)
             return
+        if engine.cluster is not None and engine.cluster.refuses(self, args):
+            return
         if server_command is not None:
             self._run_server_command(server_command, args)
         elif first in CONTAINERS:
