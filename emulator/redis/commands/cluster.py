@@ -147,7 +147,8 @@ class ClusterCommands(ServerCommandsBase):
         if not 0 <= wanted < HASH_SLOTS or most < 0:
             raise SimpleError("ERR Invalid slot or number of keys")
         found = []
-        for key in self._db:
+        # redis lists a slot's keys newest first (each added key goes to the head of the slot's list).
+        for key in reversed(list(self._db)):
             if len(found) >= most:
                 break
             if key_slot(key) == wanted:
