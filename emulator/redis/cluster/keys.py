@@ -13,7 +13,15 @@ from cloudtwin.redis.commands.registry import SERVER_COMMANDS
 # The keys of one command (or of the commands a transaction queued) hash to different slots.
 CROSS_SLOT = -1
 
+# Argument counts above this are planned afresh each time, so MSETs of every length cannot grow the cache unbounded.
+MAX_PLANNED_ARGUMENTS = 64
+
 _entries: dict[bytes, CommandEntry | None] = {}
+# Key positions by command, argument count and key counts; emptied when it reaches MAX_PLANS (key counts are the
+# client's to choose).
+MAX_PLANS = 4096
+_planned_positions: dict[tuple, tuple[int, ...]] = {}
+_counts: dict[str, tuple[int, ...] | None] = {}
 
 
 def _entry(argv: Sequence[bytes]) -> CommandEntry | None:
@@ -45,6 +53,42 @@ def _lookup(name: str) -> CommandEntry | None:
     return table.find(name)
 
 
+def _positions(entry: CommandEntry, argv: Sequence[bytes]) -> tuple[int, ...]:
+    """Where the keys are in argv. Most commands find their keys by position alone (SET, MSET, ...), or by a key count
+    at a fixed position (EVAL, ZUNIONSTORE, ...): those are remembered per argument count and key count; a keyword
+    search (XREAD's STREAMS, SORT's STORE, ...) is read afresh each time."""
+    counts = _count_positions(entry)
+    if counts is None or len(argv) > MAX_PLANNED_ARGUMENTS:
+        return tuple(index for index, _ in _key_positions(entry, list(argv)))
+    planned = (entry.name, len(argv), *(argv[index] for index in counts if index < len(argv)))
+    positions = _planned_positions.get(planned)
+    if positions is None:
+        positions = tuple(index for index, _ in _key_positions(entry, list(argv)))
+        if len(_planned_positions) >= MAX_PLANS:
+            _planned_positions.clear()
+        _planned_positions[planned] = positions
+    return positions
+
+
+def _count_positions(entry: CommandEntry) -> tuple[int, ...] | None:
+    """The positions of the key counts a command's key specifications read (none for keys at fixed positions), or None
+    when one searches for a keyword."""
+    if entry.name in _counts:
+        return _counts[entry.name]
+    counts: list[int] | None = []
+    for captured in entry.raw[8]["~"]:
+        spec = dict(captured["%"])
+        begin, find = dict(spec["begin_search"]["%"]), dict(spec["find_keys"]["%"])
+        if begin["type"] != "index" or find["type"] not in ("range", "keynum"):
+            counts = None
+            break
+        if find["type"] == "keynum":
+            counts.append(dict(begin["spec"]["%"])["index"] + dict(find["spec"]["%"])["keynumidx"])
+    found = None if counts is None else tuple(counts)
+    _counts[entry.name] = found
+    return found
+
+
 def command_slot(argv: Sequence[bytes]) -> int | None:
     """The slot of a command's keys; None when it names no key (or is unknown, or has the wrong number of arguments,
     which the server refuses before routing); CROSS_SLOT when its keys hash to different slots."""
@@ -55,7 +99,7 @@ def command_slot(argv: Sequence[bytes]) -> int | None:
     if (arity > 0 and len(argv) != arity) or len(argv) < -arity:
         return None
     found: int | None = None
-    for index, _ in _key_positions(entry, list(argv)):
+    for index in _positions(entry, argv):
         slot = key_slot(argv[index])
         if found is None:
             found = slot
