@@ -20,7 +20,9 @@ class ShardedCluster:
     `slot_ranges` gives each shard its ranges (ElastiCache's NodeGroupConfiguration Slots, see
     `slots.parse_slot_ranges`); by default the slots are split as ElastiCache splits them. `ports` (0: any free port)
     and `announce_host` (the host CLUSTER SLOTS and MOVED name, by default `host`) place the nodes; `ssl_context` makes
-    every node speak TLS and `requirepass` makes every node want that password.
+    every node speak TLS and `requirepass` makes every node want that password. Every node starts with the `config`
+    pairs (as CONFIG SET takes them: a parameter group's maxmemory-policy, ...) and the ACL `users`
+    ("name rule rule ...; name ...", as RedisEngine.define_users reads them).
     """
 
     def __init__(
@@ -33,6 +35,8 @@ class ShardedCluster:
         requirepass: str | None = None,
         slot_ranges: list[list[SlotRange]] | None = None,
         announce_host: str | None = None,
+        config: list[tuple[str, str]] | None = None,
+        users: str | None = None,
     ) -> None:
         ranges = slot_ranges if slot_ranges is not None else [[part] for part in even_slot_ranges(shards)]
         if ports is not None and len(ports) != len(ranges):
@@ -42,18 +46,21 @@ class ShardedCluster:
         self.announce_host = announce_host or host
         self.ports = ports or [0] * len(ranges)
         self.ssl_context = ssl_context
-        self.requirepass = requirepass
+        self.config = [*(config or []), *([("requirepass", requirepass)] if requirepass else [])]
+        self.users = users
         self.topology = ClusterTopology.of(ranges, int(clock.now() * 1000))
         self.nodes: list[ClusterNode] = []
         self._unsubscribe_clock: list[Callable[[], None]] = []
 
     def start(self) -> None:
-        """Start every node; if one cannot listen (OSError), those started are stopped again."""
+        """Start every node; if one cannot listen (OSError) or a setting is refused (fakeredis' SimpleError, worded as
+        CONFIG SET or ACL SETUSER word it), those started are stopped again."""
         try:
             for shard, port in zip(self.topology.shards, self.ports, strict=True):
                 engine = RedisEngine(self.clock)
-                if self.requirepass:
-                    engine.config.set_many([("requirepass", self.requirepass)])
+                engine.config.set_many(self.config)
+                if self.users:
+                    engine.define_users(self.users)
                 server = RespServer(engine, self.host, port, self.ssl_context)
                 address = self.topology.add_primary(shard, self.announce_host, server.port)
                 node = ClusterNode(self.topology, address, engine, server, self.ssl_context is not None)

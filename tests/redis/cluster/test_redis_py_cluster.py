@@ -202,3 +202,29 @@ def test_startup_node_list_can_be_any_node(fresh_cluster):
     client.set("x", 1)
     assert client.get("x") == b"1"
     client.close()
+
+
+def test_every_node_starts_with_the_settings_and_users_given():
+    cluster = ShardedCluster(
+        clock, shards=2, config=[("maxmemory-policy", "allkeys-lru")], users="app on >apppass ~* +@all"
+    )
+    cluster.start()
+    try:
+        for node in cluster.nodes:
+            client = redis.Redis(port=node.address.port, username="app", password="apppass")
+            assert client.config_get("maxmemory-policy") == {"maxmemory-policy": "allkeys-lru"}
+            assert client.acl_whoami() == "app"
+        host, port = cluster.configuration_endpoint
+        app = RedisCluster(host=host, port=port, username="app", password="apppass")
+        app.set("k", 1)
+        assert app.get("k") == b"1"
+        app.close()
+    finally:
+        cluster.stop()
+
+
+def test_a_refused_setting_stops_the_nodes_started():
+    cluster = ShardedCluster(clock, shards=2, config=[("maxmemory-policy", "sometimes")])
+    with pytest.raises(Exception, match="maxmemory-policy"):
+        cluster.start()
+    assert cluster.nodes == []
