@@ -13,16 +13,18 @@ from cloudtwin.redis.cluster.topology import ClusterTopology
 from cloudtwin.redis.engine import RedisEngine
 from cloudtwin.redis.server import RespServer
 
+_LOOPBACK_OF_WILDCARD = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}
+
 
 class ShardedCluster:
     """N shards of one primary each. Start it, point a cluster client at `configuration_endpoint`, stop it.
 
     `slot_ranges` gives each shard its ranges (ElastiCache's NodeGroupConfiguration Slots, see
     `slots.parse_slot_ranges`); by default the slots are split as ElastiCache splits them. `ports` (0: any free port)
-    and `announce_host` (the host CLUSTER SLOTS and MOVED name, by default `host`) place the nodes; `ssl_context` makes
-    every node speak TLS and `requirepass` makes every node want that password. Every node starts with the `config`
-    pairs (as CONFIG SET takes them: a parameter group's maxmemory-policy, ...) and the ACL `users`
-    ("name rule rule ...; name ...", as RedisEngine.define_users reads them).
+    and `announce_host` (the host CLUSTER SLOTS and MOVED name; by default `host`, or loopback for a wildcard `host`)
+    place the nodes. `ssl_context` makes every node speak TLS and `requirepass` makes every node want that password.
+    Every node starts with the `config` pairs (as CONFIG SET takes them: a parameter group's maxmemory-policy, ...) and
+    the ACL `users` ("name rule rule ...; name ...", as RedisEngine.define_users reads them).
     """
 
     def __init__(
@@ -43,7 +45,8 @@ class ShardedCluster:
             raise ValueError(f"{len(ranges)} shards need {len(ranges)} ports, not {len(ports)}")
         self.clock = clock
         self.host = host
-        self.announce_host = announce_host or host
+        # Clients cannot connect to a wildcard address: a node listening on every interface names the loopback one.
+        self.announce_host = announce_host or _LOOPBACK_OF_WILDCARD.get(host, host)
         self.ports = ports or [0] * len(ranges)
         self.ssl_context = ssl_context
         self.config = [*(config or []), *([("requirepass", requirepass)] if requirepass else [])]
@@ -65,6 +68,8 @@ class ShardedCluster:
                 address = self.topology.add_primary(shard, self.announce_host, server.port)
                 node = ClusterNode(self.topology, address, engine, server, self.ssl_context is not None)
                 engine.cluster = node
+                # One list for all: a node started early reaches those started after it.
+                node.peers = self.nodes
                 self.nodes.append(node)
                 server.start()
                 # Keys whose TTL an advanced clock has passed disappear at once, not at the next periodic sweep.
@@ -72,8 +77,6 @@ class ShardedCluster:
         except BaseException:
             self.stop()
             raise
-        for node in self.nodes:
-            node.peers = self.nodes
 
     def stop(self) -> None:
         for unsubscribe in self._unsubscribe_clock:

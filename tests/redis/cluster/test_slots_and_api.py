@@ -120,3 +120,17 @@ def test_flush_and_key_count_span_every_node(fresh_cluster):
     fresh_cluster.flush()
     assert fresh_cluster.key_count() == 0
     client.close()
+
+
+def test_nodes_on_every_interface_announce_loopback_unless_told():
+    cluster = ShardedCluster(clock, shards=1, host="0.0.0.0")
+    announced = ShardedCluster(clock, shards=1, host="0.0.0.0", announce_host="cache.local")
+    cluster.start()
+    announced.start()
+    try:
+        assert cluster.configuration_endpoint[0] == "127.0.0.1"
+        slots = redis.Redis(port=announced.nodes[0].address.port).execute_command("CLUSTER", "SLOTS")
+        assert slots[0][2][0] == b"cache.local"
+    finally:
+        cluster.stop()
+        announced.stop()
