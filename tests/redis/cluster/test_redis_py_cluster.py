@@ -228,3 +228,15 @@ def test_a_refused_setting_stops_the_nodes_started():
     with pytest.raises(Exception, match="maxmemory-policy"):
         cluster.start()
     assert cluster.nodes == []
+
+
+def test_publish_from_a_transaction_or_a_script_reaches_other_nodes(fresh_cluster):
+    subscriber = redis.Redis(port=fresh_cluster.nodes[2].address.port).pubsub(ignore_subscribe_messages=True)
+    subscriber.subscribe("events")
+    publisher = redis.Redis(port=fresh_cluster.nodes[0].address.port)
+    with publisher.pipeline(transaction=True) as pipe:
+        pipe.publish("events", "from-exec")
+        pipe.execute()
+    publisher.eval("return redis.call('publish', 'events', 'from-lua')", 0)
+    assert [_next_message(subscriber)["data"] for _ in range(2)] == [b"from-exec", b"from-lua"]
+    subscriber.close()
