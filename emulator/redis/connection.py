@@ -293,6 +293,8 @@ class ClientConnection:
                 self.socket._transaction_failed = True
             self._refuse(READONLY_REPLICA, known.name)
             return
+        if engine.cluster is not None and engine.cluster.refuses(self, args):
+            return
         if server_command is not None:
             self._run_server_command(server_command, args)
         elif first in CONTAINERS:

@@ -25,6 +25,7 @@ from cloudtwin.redis.slowlog import SlowLog
 from cloudtwin.redis.stats import Stats
 
 if TYPE_CHECKING:
+    from cloudtwin.redis.cluster.node import ClusterNode
     from cloudtwin.redis.commands.scripting import LuaSandbox
     from cloudtwin.redis.connection import ClientConnection
 
@@ -103,6 +104,8 @@ class RedisEngine:
         # replica): below it a reply is queued without checking limits.
         self.output_limit_floor: float = 0
         self._set_output_limits(self.config["client-output-buffer-limit"])
+        # This server's node in a cluster (cluster mode enabled), or None for a standalone server.
+        self.cluster: ClusterNode | None = None
 
     @property
     def databases(self) -> list[TrackedDatabase]:

@@ -84,7 +84,7 @@ class ConnectionCommands(ServerCommandsBase):
             b"version": self.engine_version.encode(),
             b"proto": protocol,
             b"id": self._client_info["id"],
-            b"mode": b"standalone",
+            b"mode": b"standalone" if self.engine.cluster is None else b"cluster",
             b"role": b"replica" if self.connection.role.is_replica else b"master",
             b"modules": [],
         }

@@ -54,7 +54,7 @@ class InfoCommands(ServerCommandsBase):
         return {
             "redis_version": self.engine_version,
             "redis_git_sha1": "00000000",
-            "redis_mode": "standalone",
+            "redis_mode": "standalone" if self.engine.cluster is None else "cluster",
             "os": f"{platform.system()} {platform.release()} {platform.machine()}",
             "arch_bits": 64,
             "multiplexing_api": "epoll",
@@ -131,7 +131,7 @@ class InfoCommands(ServerCommandsBase):
         return {f"errorstat_{code}": f"count={count}" for code, count in sorted(self.engine.stats.errors.items())}
 
     def _info_cluster(self) -> dict[str, Any]:
-        return {"cluster_enabled": 0}
+        return {"cluster_enabled": int(self.engine.cluster is not None)}
 
     def _info_cpu(self) -> dict[str, Any]:
         times = os.times()

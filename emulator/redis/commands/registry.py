@@ -13,7 +13,7 @@ from typing import Any
 from fakeredis._commands import Signature
 from fakeredis._helpers import SimpleString
 
-CONTAINERS = frozenset({b"command", b"config", b"latency", b"memory", b"module", b"object", b"slowlog"})
+CONTAINERS = frozenset({b"cluster", b"command", b"config", b"latency", b"memory", b"module", b"object", b"slowlog"})
 
 
 @dataclass(frozen=True)
