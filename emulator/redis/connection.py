@@ -288,7 +288,12 @@ class ClientConnection:
             self._refuse(NOAUTH, known.name if known else None)
             return
         known = server_command.signature if server_command else found[0] if found else None
-        if known is not None and self.role.refuses_request(known, args, self.socket.version):
+        # A primary's listener (all but replicas and reader endpoints) pays one attribute read per command here.
+        if (
+            self.role.primary_address is not None
+            and known is not None
+            and self.role.refuses_request(known, args, self.socket.version)
+        ):
             if self.socket._transaction is not None:
                 self.socket._transaction_failed = True
             self._refuse(READONLY_REPLICA, known.name)
