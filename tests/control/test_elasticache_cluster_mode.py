@@ -5,6 +5,7 @@ and every node stopped at delete or reset."""
 
 from __future__ import annotations
 
+import json
 import socket
 
 import pytest
@@ -15,6 +16,7 @@ from redis.cluster import RedisCluster
 from redis.exceptions import MovedError
 from redis.retry import Retry
 
+from cloudtwin.cli import main
 from cloudtwin.redis.cluster.slots import key_slot
 
 TOKEN = "a-token-of-16-chars-or-more"
@@ -199,6 +201,11 @@ def test_parameter_groups_and_auth_token_rotation_reach_every_node(elasticache):
         ]
 
     assert {node.config_get("maxmemory-policy")["maxmemory-policy"] for node in nodes(TOKEN)} == {"allkeys-lru"}
+    elasticache.modify_cache_parameter_group(
+        CacheParameterGroupName="sharded-lru",
+        ParameterNameValues=[{"ParameterName": "maxmemory-policy", "ParameterValue": "allkeys-lfu"}],
+    )
+    assert {node.config_get("maxmemory-policy")["maxmemory-policy"] for node in nodes(TOKEN)} == {"allkeys-lfu"}
     elasticache.modify_replication_group(
         ReplicationGroupId="tuned", CacheParameterGroupName="default.redis7.cluster.on", ApplyImmediately=True
     )
@@ -252,7 +259,7 @@ def test_delete_stops_every_node(elasticache):
     assert raised.value.response["Error"]["Code"] == "CacheClusterNotFound"
 
 
-def test_health_lists_every_node_and_reset_stops_them(elasticache, emulator_for_caches):
+def test_health_and_status_list_every_node_and_reset_stops_them(elasticache, emulator_for_caches, capsys):
     create_cluster_group(elasticache, "listed", NumNodeGroups=2, ReplicasPerNodeGroup=1)
     entries = [entry for entry in emulator_for_caches.health()["elasticache"]["caches"] if entry["cache"] == "listed"]
 
@@ -263,6 +270,10 @@ def test_health_lists_every_node_and_reset_stops_them(elasticache, emulator_for_
         ("listed-0002-001", "primary"),
         ("listed-0002-002", "replica"),
     ]
+    assert main(["status", "--endpoint", emulator_for_caches.aws_endpoint]) == 0
+    printed = json.loads(capsys.readouterr().out)["services"]["elasticache"]["caches"]
+    assert {entry["address"] for entry in entries} <= {entry["address"] for entry in printed}
+
     emulator_for_caches.reset("elasticache")
     assert all(refuses_connections(int(entry["address"].rsplit(":", 1)[1])) for entry in entries)
 

@@ -61,7 +61,7 @@ class LiveCluster:
 
     @property
     def configuration_endpoint(self) -> dict:
-        host, port = self.cluster.configuration_endpoint
+        _, port = self.cluster.configuration_endpoint
         return {"Address": self.advertised_host, "Port": port}
 
     def address(self, listener: Listener) -> dict:

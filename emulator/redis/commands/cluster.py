@@ -311,6 +311,12 @@ class ClusterCommands(ServerCommandsBase):
                     raise SimpleError("ERR Copying to another database is not allowed in cluster mode")
         return super().copy(key, newkey, *args)  # type: ignore[misc]
 
+    def reset(self) -> Any:
+        # RESET ends READONLY too: a replica redirects the connection's reads again.
+        if self.engine.cluster is not None:
+            self.engine.cluster.readonly.discard(self.connection)
+        return super().reset()  # type: ignore[misc]
+
     def publish(self, channel: bytes, message: bytes) -> Any:
         receivers = super().publish(channel, message)  # type: ignore[misc]
         if self.engine.cluster is not None:

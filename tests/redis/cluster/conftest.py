@@ -33,6 +33,15 @@ def cluster() -> Iterator[ShardedCluster]:
     twin.stop()
 
 
+@pytest.fixture(scope="module")
+def replicated_cluster() -> Iterator[ShardedCluster]:
+    """The twin's cluster with a replica per shard."""
+    twin = ShardedCluster(clock, shards=3, replicas=1)
+    twin.start()
+    yield twin
+    twin.stop()
+
+
 @pytest.fixture
 def fresh_cluster(cluster: ShardedCluster) -> ShardedCluster:
     cluster.flush()

@@ -9,7 +9,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from cloudtwin.clock import clock
 from cloudtwin.redis.cluster.sharded import ShardedCluster
 from cloudtwin.redis.cluster.slots import key_slot
 from tests.redis.cluster.conftest import ClusterPorts, keys_of_shard
@@ -20,14 +19,6 @@ LOCAL, OTHER_LOCAL = keys_of_shard(0, 2)
 FOREIGN = keys_of_shard(2, 1)[0]
 # The sides' ports: primaries 0-2, then the replica of each (3 is the replica of 0).
 REPLICA_OF_FIRST = 3
-
-
-@pytest.fixture(scope="module")
-def replicated_cluster() -> Iterator[ShardedCluster]:
-    twin = ShardedCluster(clock, shards=3, replicas=1)
-    twin.start()
-    yield twin
-    twin.stop()
 
 
 def _twin_ports(cluster: ShardedCluster) -> ClusterPorts:
@@ -153,6 +144,9 @@ def test_a_replica_redirects_until_readonly_then_serves_reads_of_its_shard(sides
         ("READWRITE",),
         ("GET", LOCAL),
         ("EVAL", script_get, 1, LOCAL),
+        ("READONLY",),
+        ("RESET",),
+        ("GET", LOCAL),
     ]
     twin, real = both(sides, commands, REPLICA_OF_FIRST)
 
@@ -161,3 +155,4 @@ def test_a_replica_redirects_until_readonly_then_serves_reads_of_its_shard(sides
     assert twin[0] == twin[1] == Error(f"MOVED {slot} <node0>")
     assert twin[3] == b"from-the-primary"
     assert twin[8] == Error("READONLY You can't write against a read only replica.")
+    assert twin[-1] == Error(f"MOVED {slot} <node0>")
