@@ -7,6 +7,9 @@ def test_sessions(elasticache_redis):
 
 def test_tls(elasticache_cache_factory):
     client = elasticache_cache_factory(tls=True, auth_token="a-token-of-16-chars", replicas=1)
+
+def test_sharded(elasticache_cache_factory):
+    cluster = elasticache_cache_factory(shards=3, replicas=1)  # a redis.cluster.RedisCluster
 ```
 """
 
@@ -51,13 +54,16 @@ def elasticache_ca_file(aws_endpoint_url: str, tmp_path_factory: pytest.TempPath
 
 @pytest.fixture
 def elasticache_cache_factory(request: pytest.FixtureRequest, elasticache_client) -> Iterator[Callable[..., Any]]:
-    """Create replication groups (cluster mode disabled) and return a redis.Redis connected to the primary endpoint:
-    `make(tls=False, auth_token=None, replicas=0, parameter_group=None, **create_options)`; every extra keyword is a
-    CreateReplicationGroup parameter. The client's `cache` attribute holds the group's description. Deleted after
-    the test."""
+    """Create replication groups and return a client of each:
+    `make(tls=False, auth_token=None, replicas=0, parameter_group=None, shards=None, **create_options)`; every extra
+    keyword is a CreateReplicationGroup parameter. Without `shards` the group has cluster mode disabled and the client
+    is a redis.Redis connected to the primary endpoint; with `shards=N` it has cluster mode enabled (N node groups of
+    a primary and `replicas` replicas each) and the client is a redis.cluster.RedisCluster started at the
+    configuration endpoint. The client's `cache` attribute holds the group's description. Deleted after the test."""
     import redis
+    from redis.cluster import RedisCluster
 
-    created: list[tuple[str, redis.Redis]] = []
+    created: list[tuple[str, redis.Redis | RedisCluster]] = []
 
     def make(
         *,
@@ -65,28 +71,32 @@ def elasticache_cache_factory(request: pytest.FixtureRequest, elasticache_client
         auth_token: str | None = None,
         replicas: int = 0,
         parameter_group: str | None = None,
+        shards: int | None = None,
         **create_options: Any,
-    ) -> redis.Redis:
+    ) -> redis.Redis | RedisCluster:
         group_id = create_options.pop("ReplicationGroupId", f"cloudtwin-{uuid.uuid4().hex[:12]}")
         options: dict[str, Any] = {
             "ReplicationGroupDescription": "created by the cloudtwin pytest plugin",
             "Engine": "redis",
             "CacheNodeType": "cache.t4g.micro",
-            "NumCacheClusters": replicas + 1,
             "TransitEncryptionEnabled": tls,
             **create_options,
         }
+        if shards is None:
+            options.setdefault("NumCacheClusters", replicas + 1)
+        else:
+            options.update(ClusterMode="enabled", NumNodeGroups=shards, ReplicasPerNodeGroup=replicas)
         if auth_token:
             options["AuthToken"] = auth_token
         if parameter_group:
             options["CacheParameterGroupName"] = parameter_group
         elasticache_client.create_replication_group(ReplicationGroupId=group_id, **options)
         [group] = elasticache_client.describe_replication_groups(ReplicationGroupId=group_id)["ReplicationGroups"]
-        endpoint = group["NodeGroups"][0]["PrimaryEndpoint"]
+        endpoint = group["ConfigurationEndpoint"] if shards else group["NodeGroups"][0]["PrimaryEndpoint"]
         connection: dict[str, Any] = {"host": endpoint["Address"], "port": endpoint["Port"], "password": auth_token}
         if tls:
             connection.update(ssl=True, ssl_ca_certs=request.getfixturevalue("elasticache_ca_file"))
-        client = redis.Redis(**connection)
+        client = RedisCluster(**connection) if shards else redis.Redis(**connection)
         client.cache = group  # type: ignore[attr-defined]
         created.append((group_id, client))
         return client

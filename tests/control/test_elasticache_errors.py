@@ -84,23 +84,6 @@ def test_what_the_twin_cannot_enact_is_refused(elasticache):
     )
 
 
-@pytest.mark.parametrize(
-    "options",
-    [
-        {"ClusterMode": "enabled", "NumNodeGroups": 2},
-        {"NumNodeGroups": 3, "ReplicasPerNodeGroup": 1},
-        {"CacheParameterGroupName": "default.redis7.cluster.on"},
-    ],
-)
-def test_cluster_mode_enabled_is_refused_clearly(elasticache, options):
-    with pytest.raises(ClientError) as raised:
-        create_group(elasticache, "sharded", **options)
-
-    error = raised.value.response["Error"]
-    assert error["Code"] == "InvalidParameterCombination" and "cluster mode enabled" in error["Message"]
-    assert error_of(elasticache.describe_replication_groups, ReplicationGroupId="sharded")[1] == 404
-
-
 def test_bad_identifiers(elasticache):
     for bad in ("1starts-with-digit", "double--hyphen", "ends-with-", "x" * 51):
         assert error_of(create_cluster, elasticache, bad) == ("InvalidParameterValue", 400)

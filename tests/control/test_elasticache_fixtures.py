@@ -47,3 +47,19 @@ def test_caches_are_deleted_after_the_test(groups_to_be_gone, elasticache_cache_
     client = elasticache_cache_factory()
     groups_to_be_gone.append(client.cache["ReplicationGroupId"])
     assert client.ping()
+
+
+def test_the_factory_makes_cluster_mode_groups_with_a_redis_cluster_client(
+    groups_to_be_gone, elasticache_cache_factory
+):
+    from redis.cluster import RedisCluster
+
+    cluster = elasticache_cache_factory(shards=3, replicas=1, tls=True, auth_token="a-token-of-16-chars")
+    groups_to_be_gone.append(cluster.cache["ReplicationGroupId"])
+
+    assert isinstance(cluster, RedisCluster)
+    assert cluster.cache["ClusterEnabled"] is True and len(cluster.cache["NodeGroups"]) == 3
+    for index in range(30):
+        cluster.set(f"key:{index}", index)
+    assert [int(cluster.get(f"key:{index}")) for index in range(30)] == list(range(30))
+    assert len(cluster.get_primaries()) == 3 and len(cluster.get_replicas()) == 3

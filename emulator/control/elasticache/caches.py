@@ -4,6 +4,7 @@ group's primary and reader endpoints, each answering in the role it has (primary
 from __future__ import annotations
 
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -40,6 +41,8 @@ class Member:
     cluster_id: str
     zone: str
     listener: Listener
+    # The node group (shard) of the member: a cluster-mode-disabled group has one, 0001.
+    node_group: str = "0001"
 
     @property
     def is_primary(self) -> bool:
@@ -116,40 +119,10 @@ class LiveCache:
     def apply_auth(self, auth_tokens: list[str], acl: list[list[bytes]]) -> None:
         """RBAC users (ACL SETUSER commands, the default user among them) if given, else the AUTH tokens: the
         default user's passwords, both of them during a rotation, the newest being requirepass."""
-        self._on_loop(lambda: self._apply_auth(auth_tokens, acl))
+        self._on_loop(lambda: configure_auth(self.engine, auth_tokens, acl))
 
-    def _apply_auth(self, auth_tokens: list[str], acl: list[list[bytes]]) -> None:
-        engine = self.engine
-        if acl:
-            session = InternalSession(engine)
-            try:
-                # The session runs as the default user: redefined last, or its own reset would lock it out.
-                for command in sorted(acl, key=lambda command: command[2] == b"default"):
-                    session.run(command)
-            finally:
-                session.close()
-            return
-        engine.config.set_many([("requirepass", auth_tokens[-1] if auth_tokens else "")])
-        default_user = engine.server.acl.get_user_acl(b"default")
-        for token in auth_tokens[:-1]:
-            default_user.add_password(token.encode())
-
-    def _on_loop(self, call) -> None:
-        if not self.server.started:
-            call()
-        else:
-            failure: list[BaseException] = []
-
-            def guarded() -> None:
-                try:
-                    call()
-                except BaseException as exc:
-                    failure.append(exc)
-
-            if not self.server.run_on_loop(guarded):
-                raise TimeoutError("the cache's Redis loop did not take the change within 10 s")
-            if failure:
-                raise failure[0]
+    def _on_loop(self, call: Callable[[], None]) -> None:
+        run_between_commands(self.server, call)
 
     # --- roles
 
@@ -175,3 +148,42 @@ class LiveCache:
         for connection in list(self.engine.connections.values()):
             if connection.listener in listeners:
                 self.server.discard(connection)
+
+
+def configure_auth(engine: RedisEngine, auth_tokens: list[str], acl: list[list[bytes]]) -> None:
+    """RBAC users (ACL SETUSER commands, the default user among them) if given, else the AUTH tokens: the default
+    user's passwords, both of them during a rotation, the newest being requirepass. On the engine's loop thread, or
+    before its server starts."""
+    if acl:
+        session = InternalSession(engine)
+        try:
+            # The session runs as the default user: redefined last, or its own reset would lock it out.
+            for command in sorted(acl, key=lambda command: command[2] == b"default"):
+                session.run(command)
+        finally:
+            session.close()
+        return
+    engine.config.set_many([("requirepass", auth_tokens[-1] if auth_tokens else "")])
+    default_user = engine.server.acl.get_user_acl(b"default")
+    for token in auth_tokens[:-1]:
+        default_user.add_password(token.encode())
+
+
+def run_between_commands(server: RespServer, call: Callable[[], None]) -> None:
+    """Run a change of the engine on its server's loop thread (directly before the server starts), raising what it
+    raised."""
+    if not server.started:
+        call()
+        return
+    failure: list[BaseException] = []
+
+    def guarded() -> None:
+        try:
+            call()
+        except BaseException as exc:
+            failure.append(exc)
+
+    if not server.run_on_loop(guarded):
+        raise TimeoutError("the cache's Redis loop did not take the change within 10 s")
+    if failure:
+        raise failure[0]

@@ -8,6 +8,7 @@ describe answers `available`, since the twin enacts each change before it answer
 from __future__ import annotations
 
 from cloudtwin.control.elasticache.caches import Member
+from cloudtwin.control.elasticache.clusters import LiveCluster
 from cloudtwin.control.elasticache.store import Cache
 
 AVAILABLE = "available"
@@ -74,8 +75,42 @@ def cache_cluster(cache: Cache, member: Member, status: str, show_nodes: bool) -
 def replication_group(cache: Cache, status: str) -> dict:
     settings = cache.settings
     live = cache.live
+    described = {
+        "ReplicationGroupId": cache.cache_id,
+        "Description": cache.description,
+        "Status": status,
+        "PendingModifiedValues": {},
+        "MemberClusters": [member.cluster_id for member in live.members],
+        "NodeGroups": _cluster_node_groups(cache, status) if cache.cluster_enabled else [_node_group(cache, status)],
+        "AutomaticFailover": "enabled" if cache.automatic_failover else "disabled",
+        "MultiAZ": "enabled" if cache.multi_az else "disabled",
+        "SnapshotRetentionLimit": 0,
+        "ClusterEnabled": cache.cluster_enabled,
+        "CacheNodeType": settings.node_type,
+        "MemberClustersOutpostArns": [],
+        "ARN": cache.arn,
+        "UserGroupIds": settings.user_group_ids,
+        "LogDeliveryConfigurations": [],
+        "ReplicationGroupCreateTime": settings.created,
+        "DataTiering": "disabled",
+        "AutoMinorVersionUpgrade": True,
+        "NetworkType": "ipv4",
+        "IpDiscovery": "ipv4",
+        "ClusterMode": cache.cluster_mode,
+        "Engine": settings.engine,
+        **_security(cache),
+    }
+    if isinstance(live, LiveCluster):
+        described["ConfigurationEndpoint"] = live.configuration_endpoint
+    return described
+
+
+def _node_group(cache: Cache, status: str) -> dict:
+    """Cluster mode disabled: one node group with the group's primary and reader endpoints, and each member's own
+    endpoint and role."""
+    live = cache.live
     assert live.primary_endpoint is not None and live.reader_endpoint is not None
-    node_group = {
+    return {
         "NodeGroupId": "0001",
         "Status": status,
         "PrimaryEndpoint": live.address(live.primary_endpoint),
@@ -91,28 +126,27 @@ def replication_group(cache: Cache, status: str) -> dict:
             for member in live.members
         ],
     }
-    return {
-        "ReplicationGroupId": cache.cache_id,
-        "Description": cache.description,
-        "Status": status,
-        "PendingModifiedValues": {},
-        "MemberClusters": [member.cluster_id for member in live.members],
-        "NodeGroups": [node_group],
-        "AutomaticFailover": "enabled" if cache.automatic_failover else "disabled",
-        "MultiAZ": "enabled" if cache.multi_az else "disabled",
-        "SnapshotRetentionLimit": 0,
-        "ClusterEnabled": False,
-        "CacheNodeType": settings.node_type,
-        "MemberClustersOutpostArns": [],
-        "ARN": cache.arn,
-        "UserGroupIds": settings.user_group_ids,
-        "LogDeliveryConfigurations": [],
-        "ReplicationGroupCreateTime": settings.created,
-        "DataTiering": "disabled",
-        "AutoMinorVersionUpgrade": True,
-        "NetworkType": "ipv4",
-        "IpDiscovery": "ipv4",
-        "ClusterMode": "disabled",
-        "Engine": settings.engine,
-        **_security(cache),
-    }
+
+
+def _cluster_node_groups(cache: Cache, status: str) -> list[dict]:
+    """Cluster mode enabled: a node group per shard with its slots; as on AWS, neither the node groups nor their
+    members carry endpoints or roles (clients find the nodes through the configuration endpoint, and
+    DescribeCacheClusters gives each member's node endpoint)."""
+    live = cache.live
+    assert isinstance(live, LiveCluster)
+    return [
+        {
+            "NodeGroupId": shard.node_group_id,
+            "Status": status,
+            "Slots": slots,
+            "NodeGroupMembers": [
+                {
+                    "CacheClusterId": member.cluster_id,
+                    "CacheNodeId": "0001",
+                    "PreferredAvailabilityZone": member.zone,
+                }
+                for member in live.node_group_members(shard.node_group_id)
+            ],
+        }
+        for shard, slots in zip(live.shards, live.cluster.shard_slots(), strict=True)
+    ]

@@ -12,12 +12,18 @@ from fakeredis._helpers import SimpleError
 
 from cloudtwin.control.elasticache import describe
 from cloudtwin.control.elasticache.caches import CacheSettings, LiveCache
+from cloudtwin.control.elasticache.clusters import LiveCluster
 from cloudtwin.control.elasticache.engines import check_engine, family, full_version
 from cloudtwin.control.elasticache.errors import ElastiCacheError, cache_cluster_not_found
 from cloudtwin.control.elasticache.parameters import CLUSTER_ENABLED, ParameterGroup
 from cloudtwin.control.elasticache.service import ElastiCacheService
 from cloudtwin.control.elasticache.store import Cache, RegionStore
-from cloudtwin.control.elasticache.topology import cluster_mode_enabled_topology, group_topology
+from cloudtwin.control.elasticache.topology import (
+    ShardPlan,
+    cluster_mode_enabled_topology,
+    group_topology,
+    wants_cluster_mode,
+)
 from cloudtwin.control.elasticache.validation import auth_token, identifier
 from cloudtwin.control.elasticache.wire import QueryRequest, render_error, render_result
 from cloudtwin.control.moto_call import buffered_body, call_moto, signed_for
@@ -101,12 +107,22 @@ class ElastiCacheControlPlane:
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self.emulator.clock.now(), UTC)
 
-    def _settings(self, store: RegionStore, request: QueryRequest) -> tuple[CacheSettings, ParameterGroup]:
-        """A new cache's settings, checked as ElastiCache checks them."""
+    def _settings(
+        self, store: RegionStore, request: QueryRequest, cluster_mode: bool = False
+    ) -> tuple[CacheSettings, ParameterGroup]:
+        """A new cache's settings, checked as ElastiCache checks them; without a parameter group named, the default
+        one of the engine's family, its `.cluster.on` one for cluster mode enabled."""
         engine = check_engine(request.text("Engine"))
         version = full_version(engine, request.text("EngineVersion"))
         node_type = request.required("CacheNodeType")
-        parameter_group = self._parameter_group(store, request.text("CacheParameterGroupName"), engine, version)
+        name = request.text("CacheParameterGroupName") or _default_group(engine, version, cluster_mode)
+        parameter_group = self._parameter_group(store, name, engine, version)
+        if parameter_group.cluster_mode != cluster_mode:
+            raise ElastiCacheError.invalid_combination(
+                f"Cluster mode {'enabled' if cluster_mode else 'disabled'} needs a parameter group with "
+                f"cluster-enabled {'yes' if cluster_mode else 'no'}; {parameter_group.name} has "
+                f"{'yes' if parameter_group.cluster_mode else 'no'}"
+            )
         tls = bool(request.flag("TransitEncryptionEnabled"))
         token = request.text("AuthToken")
         tokens = [auth_token(token, tls)] if token else []
@@ -138,9 +154,9 @@ class ElastiCacheControlPlane:
         return settings, parameter_group
 
     @staticmethod
-    def _parameter_group(store: RegionStore, name: str | None, engine: str, version: str) -> ParameterGroup:
+    def _parameter_group(store: RegionStore, name: str, engine: str, version: str) -> ParameterGroup:
         wanted = family(engine, version)
-        group = store.parameter_groups.get(name or f"default.{wanted}")
+        group = store.parameter_groups.get(name)
         if group.family != wanted:
             raise ElastiCacheError.invalid_combination(
                 f"The parameter group {group.name} is of family {group.family}, which does not fit "
@@ -204,9 +220,13 @@ class ElastiCacheControlPlane:
             raise ElastiCacheError.invalid_value(
                 "A Redis OSS or Valkey cache cluster has exactly one node (NumCacheNodes 1)."
             )
+        named_group = request.text("CacheParameterGroupName")
+        if named_group and store.parameter_groups.get(named_group).cluster_mode:
+            raise ElastiCacheError.invalid_combination(
+                f"A cache cluster cannot use the cluster-enabled parameter group {named_group}: cluster mode enabled "
+                "is for replication groups (CreateReplicationGroup)"
+            )
         settings, parameter_group = self._settings(store, request)
-        if parameter_group.cluster_mode:
-            cluster_mode_enabled_topology(request)
         zone = request.text("PreferredAvailabilityZone") or f"{store.region}a"
         live = self._start(store, settings, parameter_group, [cluster_id], [zone], group_endpoints=False)
         cache = Cache(cluster_id, False, settings, live, store.arn_prefix)
@@ -278,8 +298,11 @@ class ElastiCacheControlPlane:
                 raise ElastiCacheError.invalid_combination(
                     f"cloudtwin does not build replication groups from existing clusters or global groups ({name})"
                 )
+        named_group = request.text("CacheParameterGroupName")
+        if wants_cluster_mode(request, store.parameter_groups.get(named_group) if named_group else None):
+            return self._create_cluster_mode_group(store, request, group_id, description)
         settings, parameter_group = self._settings(store, request)
-        topology = group_topology(request, group_id, parameter_group, store.region)
+        topology = group_topology(request, group_id, store.region)
         taken = sorted(store.cluster_ids() & set(topology.cluster_ids))
         if taken:
             raise ElastiCacheError("CacheClusterAlreadyExists", f"Cache cluster {taken[0]} already exists.")
@@ -294,6 +317,53 @@ class ElastiCacheControlPlane:
         self._tag(store, cache.arn, request)
         return {"ReplicationGroup": describe.replication_group(cache, "creating")}
 
+    def _create_cluster_mode_group(
+        self, store: RegionStore, request: QueryRequest, group_id: str, description: str
+    ) -> dict:
+        """A cluster-mode-enabled group: a live cluster of the node groups asked for, every node configured as the
+        group was created. Automatic failover is always on in cluster mode, as ElastiCache has it."""
+        settings, parameter_group = self._settings(store, request, cluster_mode=True)
+        shards = cluster_mode_enabled_topology(request, group_id, store.region)
+        cluster_ids = {cluster_id for shard in shards for cluster_id in shard.cluster_ids}
+        taken = sorted(store.cluster_ids() & cluster_ids)
+        if taken:
+            raise ElastiCacheError("CacheClusterAlreadyExists", f"Cache cluster {taken[0]} already exists.")
+        if request.flag("AutomaticFailoverEnabled") is False:
+            raise ElastiCacheError.invalid_combination(
+                "Cluster mode enabled replication groups have automatic failover enabled (AutomaticFailoverEnabled)."
+            )
+        multi_az = bool(request.flag("MultiAZEnabled"))
+        if multi_az and any(len(shard.cluster_ids) < 2 for shard in shards):
+            raise ElastiCacheError.invalid_combination("MultiAZEnabled needs at least one replica in every node group.")
+        live = self._start_cluster(store, settings, parameter_group, shards)
+        mode = (request.text("ClusterMode") or "enabled").lower()
+        cache = Cache(group_id, True, settings, live, store.arn_prefix, description, True, multi_az, mode)
+        store.groups[group_id] = cache
+        for user_group in settings.user_group_ids:
+            store.user_groups.get(user_group).replication_groups.append(group_id)
+        self._tag(store, cache.arn, request)
+        return {"ReplicationGroup": describe.replication_group(cache, "creating")}
+
+    def _start_cluster(
+        self, store: RegionStore, settings: CacheSettings, parameter_group: ParameterGroup, shards: list[ShardPlan]
+    ) -> LiveCluster:
+        certificates = self.service.certificates
+        context = certificates.server_context() if settings.transit_encryption and certificates else None
+        live = LiveCluster(
+            self.emulator.clock, self.emulator.settings.host, self.service.advertised_host, context, shards,
+            parameter_group.config_pairs(), settings.auth_tokens,
+            store.user_groups.acl_commands(settings.user_group_ids),
+        )  # fmt: skip
+        try:
+            live.start()
+        except OSError as exc:
+            raise ElastiCacheError(
+                "InsufficientCacheClusterCapacity", f"cloudtwin cannot listen for the cluster's nodes: {exc}"
+            ) from None
+        except SimpleError as exc:
+            raise ElastiCacheError.invalid_value(f"cloudtwin cannot configure the cluster: {exc.value}") from None
+        return live
+
     def describe_replication_groups(self, store: RegionStore, request: QueryRequest) -> dict:
         group_id = request.text("ReplicationGroupId")
         groups = [store.group(group_id.lower())] if group_id else list(store.groups.values())
@@ -304,6 +374,10 @@ class ElastiCacheControlPlane:
         _refuse_others(request, _GROUP_MODIFIABLE)
         primary = request.text("PrimaryClusterId")
         new_primary = None
+        if primary and cache.cluster_enabled:
+            raise ElastiCacheError.invalid_combination(
+                "cloudtwin does not change the primaries of a cluster-mode-enabled group (PrimaryClusterId)"
+            )
         if primary:
             new_primary = cache.live.member(primary.lower())
             if new_primary is None:
@@ -312,11 +386,15 @@ class ElastiCacheControlPlane:
         multi_az = request.flag("MultiAZEnabled")
         failover = cache.automatic_failover if failover is None else failover
         multi_az = cache.multi_az if multi_az is None else multi_az
-        _check_failover_settings(failover, multi_az, len(cache.live.members))
+        if cache.cluster_enabled:
+            _check_cluster_failover_settings(cache, failover, multi_az)
+        else:
+            _check_failover_settings(failover, multi_az, len(cache.live.members))
         self._modify(store, cache, request)
         cache.automatic_failover, cache.multi_az = failover, multi_az
         cache.description = request.text("ReplicationGroupDescription") or cache.description
         if new_primary is not None:
+            assert isinstance(cache.live, LiveCache)
             cache.live.promote(new_primary.cluster_id)
         return {"ReplicationGroup": describe.replication_group(cache, "modifying")}
 
@@ -340,6 +418,11 @@ class ElastiCacheControlPlane:
     def test_failover(self, store: RegionStore, request: QueryRequest) -> dict:
         cache = store.group(request.required("ReplicationGroupId").lower())
         node_group = request.required("NodeGroupId")
+        if cache.cluster_enabled:
+            raise ElastiCacheError.invalid_combination(
+                "cloudtwin does not fail over the shards of a cluster-mode-enabled group (its topology is fixed when "
+                "it is created); TestFailover works on cluster-mode-disabled groups"
+            )
         if node_group != "0001":
             raise ElastiCacheError.not_found("NodeGroupNotFoundFault", f"NodeGroup {node_group} not found.")
         if not cache.automatic_failover:
@@ -348,6 +431,7 @@ class ElastiCacheControlPlane:
                 f"Replication group {cache.cache_id} does not have automatic failover enabled.",
             )
         replica = next(member for member in cache.live.members if not member.is_primary)
+        assert isinstance(cache.live, LiveCache)
         cache.live.promote(replica.cluster_id)
         return {"ReplicationGroup": describe.replication_group(cache, "modifying")}
 
@@ -374,10 +458,17 @@ class ElastiCacheControlPlane:
         parameter_group = None
         if group_name or version != settings.engine_version:
             parameter_group = self._parameter_group(
-                store, group_name or _default_group(settings, version), settings.engine, version
+                store,
+                group_name or _default_group(settings.engine, version, cache.cluster_enabled),
+                settings.engine,
+                version,
             )
-            if parameter_group.cluster_mode:
-                cluster_mode_enabled_topology(request)
+            if parameter_group.cluster_mode != cache.cluster_enabled:
+                raise ElastiCacheError.invalid_combination(
+                    f"The parameter group {parameter_group.name} has cluster-enabled "
+                    f"{'yes' if parameter_group.cluster_mode else 'no'}; cloudtwin does not change a cache's cluster "
+                    "mode, so it takes a parameter group of the same cluster mode"
+                )
         tokens, added_groups = self._auth_change(store, cache, request)
         if parameter_group is not None:
             cache.live.apply_config(parameter_group.config_pairs())
@@ -502,8 +593,19 @@ class ElastiCacheControlPlane:
         return {**group.describe(), "Status": "deleting"}
 
 
-def _default_group(settings: CacheSettings, version: str) -> str:
-    return f"default.{family(settings.engine, version)}"
+def _default_group(engine: str, version: str, cluster_mode: bool) -> str:
+    return f"default.{family(engine, version)}{'.cluster.on' if cluster_mode else ''}"
+
+
+def _check_cluster_failover_settings(cache: Cache, failover: bool, multi_az: bool) -> None:
+    if not failover:
+        raise ElastiCacheError.invalid_combination(
+            "Cluster mode enabled replication groups have automatic failover enabled (AutomaticFailoverEnabled)."
+        )
+    live = cache.live
+    assert isinstance(live, LiveCluster)
+    if multi_az and any(len(shard.cluster_ids) < 2 for shard in live.shards):
+        raise ElastiCacheError.invalid_combination("MultiAZEnabled needs at least one replica in every node group.")
 
 
 def _check_failover_settings(failover: bool, multi_az: bool, clusters: int) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING
 
+from cloudtwin.control.elasticache.clusters import LiveCluster
 from cloudtwin.control.elasticache.store import RegionStore
 from cloudtwin.control.elasticache.tls import TwinCertificates
 
@@ -73,7 +74,8 @@ class ElastiCacheService:
 
 
 def _endpoints(store: RegionStore) -> list[dict]:
-    """One entry per listening address: each member cluster, and a group's primary and reader endpoints."""
+    """One entry per listening address: each member cluster, a group's primary and reader endpoints, and a cluster's
+    configuration endpoint (the address of its first node)."""
     entries = []
     for cache in store.caches():
         live = cache.live
@@ -81,6 +83,11 @@ def _endpoints(store: RegionStore) -> list[dict]:
         for member in live.members:
             role = "primary" if member.is_primary else "replica"
             entries.append({**base, "id": member.cluster_id, "role": role, "address": _address(live, member.listener)})
+        if isinstance(live, LiveCluster):
+            port = live.configuration_endpoint["Port"]
+            entries.append(
+                {**base, "id": cache.cache_id, "role": "configuration-endpoint", "address": _host_port(live, port)}
+            )
         if live.primary_endpoint is not None and live.reader_endpoint is not None:
             for role, listener in (
                 ("primary-endpoint", live.primary_endpoint),
@@ -91,8 +98,12 @@ def _endpoints(store: RegionStore) -> list[dict]:
 
 
 def _address(live, listener) -> str:
+    return _host_port(live, listener.port)
+
+
+def _host_port(live, port: int) -> str:
     host = live.advertised_host
-    return f"{'[' + host + ']' if ':' in host else host}:{listener.port}"
+    return f"{'[' + host + ']' if ':' in host else host}:{port}"
 
 
 def _moto_users(account: str, region: str):

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from cloudtwin.control.elasticache.caches import CacheSettings, LiveCache, Member
+from cloudtwin.control.elasticache.clusters import LiveCluster
 from cloudtwin.control.elasticache.errors import cache_cluster_not_found, replication_group_not_found
 from cloudtwin.control.elasticache.parameters import ParameterGroups
 from cloudtwin.control.elasticache.user_groups import UserGroups
@@ -13,16 +14,22 @@ from cloudtwin.control.elasticache.user_groups import UserGroups
 
 @dataclass
 class Cache:
-    """A standalone cache cluster (`group` False) or a replication group with cluster mode disabled."""
+    """A standalone cache cluster (`group` False) or a replication group, with cluster mode disabled (a LiveCache)
+    or enabled (`cluster_mode` enabled or compatible, a LiveCluster)."""
 
     cache_id: str
     group: bool
     settings: CacheSettings
-    live: LiveCache
+    live: LiveCache | LiveCluster
     arn_prefix: str
     description: str = ""
     automatic_failover: bool = False
     multi_az: bool = False
+    cluster_mode: str = "disabled"
+
+    @property
+    def cluster_enabled(self) -> bool:
+        return self.cluster_mode != "disabled"
 
     @property
     def arn(self) -> str:

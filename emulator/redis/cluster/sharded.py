@@ -1,5 +1,5 @@
-"""A Redis cluster (cluster mode enabled) in this process: one engine and one RESP server per node, each on a port
-of its own, sharing the emulator clock."""
+"""A Redis cluster (cluster mode enabled) in this process: one engine and one RESP server per shard, each node (the
+shard's primary and its replicas) on a port of its own, sharing the emulator clock."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import ssl
 from collections.abc import Callable
 
 from cloudtwin.clock import Clock
-from cloudtwin.redis.cluster.node import ClusterNode
+from cloudtwin.redis.cluster.node import ClusterNode, ClusterReplicaRole
 from cloudtwin.redis.cluster.slots import SlotRange, even_slot_ranges, format_slot_ranges
 from cloudtwin.redis.cluster.topology import ClusterTopology
 from cloudtwin.redis.engine import RedisEngine
@@ -24,7 +24,11 @@ class ShardedCluster:
     and `announce_host` (the host CLUSTER SLOTS and MOVED name; by default `host`, or loopback for a wildcard `host`)
     place the nodes. `ssl_context` makes every node speak TLS and `requirepass` makes every node want that password.
     Every node starts with the `config` pairs (as CONFIG SET takes them: a parameter group's maxmemory-policy, ...) and
-    the ACL `users` ("name rule rule ...; name ...", as RedisEngine.define_users reads them).
+    the ACL `users` ("name rule rule ...; name ...", as RedisEngine.define_users reads them); `prepare`, if given, is
+    called with each node's engine after those and before the node listens (ElastiCache's AUTH tokens and RBAC users).
+    `replicas` (one count for every shard, or one per shard) adds replica nodes to each shard: listeners of the shard's
+    server (the same data, one loop thread, as a twin may) in a replica role, on free ports; a replica serves reads of
+    its shard after READONLY, redirects the rest with MOVED and refuses writes without keys with READONLY.
     """
 
     def __init__(
@@ -39,8 +43,13 @@ class ShardedCluster:
         announce_host: str | None = None,
         config: list[tuple[str, str]] | None = None,
         users: str | None = None,
+        prepare: Callable[[RedisEngine], None] | None = None,
+        replicas: int | list[int] = 0,
     ) -> None:
         ranges = slot_ranges if slot_ranges is not None else [[part] for part in even_slot_ranges(shards)]
+        self.replicas = replicas if isinstance(replicas, list) else [replicas] * len(ranges)
+        if len(self.replicas) != len(ranges):
+            raise ValueError(f"{len(ranges)} shards need {len(ranges)} replica counts, not {len(self.replicas)}")
         if ports is not None and len(ports) != len(ranges):
             raise ValueError(f"{len(ranges)} shards need {len(ranges)} ports, not {len(ports)}")
         self.clock = clock
@@ -51,6 +60,7 @@ class ShardedCluster:
         self.ssl_context = ssl_context
         self.config = [*(config or []), *([("requirepass", requirepass)] if requirepass else [])]
         self.users = users
+        self.prepare = prepare
         self.topology = ClusterTopology.of(ranges, int(clock.now() * 1000))
         self.nodes: list[ClusterNode] = []
         self._unsubscribe_clock: list[Callable[[], None]] = []
@@ -64,6 +74,8 @@ class ShardedCluster:
                 engine.config.set_many(self.config)
                 if self.users:
                     engine.define_users(self.users)
+                if self.prepare is not None:
+                    self.prepare(engine)
                 server = RespServer(engine, self.host, port, self.ssl_context)
                 address = self.topology.add_primary(shard, self.announce_host, server.port)
                 node = ClusterNode(self.topology, address, engine, server, self.ssl_context is not None)
@@ -71,6 +83,9 @@ class ShardedCluster:
                 # One list for all: a node started early reaches those started after it.
                 node.peers = self.nodes
                 self.nodes.append(node)
+                for _ in range(self.replicas[shard.index]):
+                    listener = server.add_listener(self.host, 0, ClusterReplicaRole((self.announce_host, server.port)))
+                    node.add_replica(listener, self.topology.add_replica(shard, self.announce_host, listener.port))
                 server.start()
                 # Keys whose TTL an advanced clock has passed disappear at once, not at the next periodic sweep.
                 self._unsubscribe_clock.append(self.clock.on_move(lambda s=server: s.call_soon(s.clock_moved)))

@@ -107,16 +107,16 @@ class ClusterCommands(ServerCommandsBase):
     @server_command("CLUSTER INFO")
     def cloudtwin_cluster_info(self) -> Any:
         node = self._node()
-        return node.topology.info_text(node.address)
+        return node.topology.info_text(node.myself(self.connection))
 
     @server_command("CLUSTER MYID")
     def cloudtwin_cluster_myid(self) -> Any:
-        return self._node().address.node_id.encode()
+        return self._node().myself(self.connection).node_id.encode()
 
     @server_command("CLUSTER NODES")
     def cloudtwin_cluster_nodes(self) -> Any:
         node = self._node()
-        return node.topology.nodes_text(node.address)
+        return node.topology.nodes_text(node.myself(self.connection))
 
     @server_command("CLUSTER SLOTS")
     def cloudtwin_cluster_slots(self) -> Any:
@@ -164,10 +164,14 @@ class ClusterCommands(ServerCommandsBase):
         return self._replicas(node_id)
 
     def _replicas(self, node_id: bytes) -> list:
-        if self._node().topology.find(node_id) is None:
+        node = self._node()
+        found = node.topology.find(node_id)
+        if found is None:
             raise SimpleError(f"ERR Unknown node {node_id.decode(errors='replace')}")
-        # Every node is a primary without replicas.
-        return []
+        if found.is_replica:
+            raise SimpleError("ERR The specified node is not a master")
+        myself = node.myself(self.connection)
+        return [node.topology.node_line(replica, myself).encode() for replica in found.shard.replicas]
 
     @server_command("CLUSTER COUNT-FAILURE-REPORTS", fixed=(bytes,))
     def cloudtwin_cluster_count_failure_reports(self, node_id: bytes) -> Any:
@@ -266,13 +270,13 @@ class ClusterCommands(ServerCommandsBase):
 
     @server_command("READONLY")
     def cloudtwin_readonly(self) -> Any:
-        # Every node is a primary, which serves reads whatever the connection asked.
-        self._node()
+        # A primary serves reads whatever the connection asked; a replica serves its shard's reads from now on.
+        self._node().readonly.add(self.connection)
         return OK
 
     @server_command("READWRITE")
     def cloudtwin_readwrite(self) -> Any:
-        self._node()
+        self._node().readonly.discard(self.connection)
         return OK
 
     @server_command("ASKING")
@@ -307,6 +311,12 @@ class ClusterCommands(ServerCommandsBase):
                     raise SimpleError("ERR Copying to another database is not allowed in cluster mode")
         return super().copy(key, newkey, *args)  # type: ignore[misc]
 
+    def reset(self) -> Any:
+        # RESET ends READONLY too: a replica redirects the connection's reads again.
+        if self.engine.cluster is not None:
+            self.engine.cluster.readonly.discard(self.connection)
+        return super().reset()  # type: ignore[misc]
+
     def publish(self, channel: bytes, message: bytes) -> Any:
         receivers = super().publish(channel, message)  # type: ignore[misc]
         if self.engine.cluster is not None:
@@ -315,5 +325,5 @@ class ClusterCommands(ServerCommandsBase):
 
     def _function_redis_call(self, lua_runtime: Any, read_only: bool, *args: Any) -> Any:
         if self.engine.cluster is not None:
-            self.engine.cluster.check_script_call(args)
+            self.engine.cluster.check_script_call(args, self.connection)
         return super()._function_redis_call(lua_runtime, read_only, *args)  # type: ignore[misc]

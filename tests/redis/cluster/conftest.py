@@ -33,6 +33,15 @@ def cluster() -> Iterator[ShardedCluster]:
     twin.stop()
 
 
+@pytest.fixture(scope="module")
+def replicated_cluster() -> Iterator[ShardedCluster]:
+    """The twin's cluster with a replica per shard."""
+    twin = ShardedCluster(clock, shards=3, replicas=1)
+    twin.start()
+    yield twin
+    twin.stop()
+
+
 @pytest.fixture
 def fresh_cluster(cluster: ShardedCluster) -> ShardedCluster:
     cluster.flush()
@@ -126,3 +135,69 @@ def _wait(condition, failure: str, seconds: float = 20.0) -> None:
             pass
         time.sleep(0.05)
     pytest.fail(failure)
+
+
+@pytest.fixture(scope="module")
+def real_replicated_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClusterPorts]:
+    """Three redis-server primaries with the twin's slot ranges and one replica each (CLUSTER REPLICATE), their client
+    ports in the order primaries then replicas (replica i of primary i); or a skip saying why there is none."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server is not installed (apt-get install -y redis-server): differential side skipped")
+    folder = tmp_path_factory.mktemp("real-replicated-cluster")
+    ports = [_cluster_port() for _ in range(6)]
+    processes = [
+        subprocess.Popen(
+            [binary, "--port", str(port), "--bind", "127.0.0.1", "--cluster-enabled", "yes"]
+            + ["--cluster-config-file", f"nodes-{port}.conf", "--save", "", "--appendonly", "no"]
+            # A replica syncs at once, not after redis' default 5 s wait for more replicas.
+            + ["--repl-diskless-sync-delay", "0"],
+            cwd=folder,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for port in ports
+    ]
+    clients = [redis.Redis(port=port) for port in ports]
+    try:
+        _wait(lambda: all(client.ping() for client in clients), "the redis-server nodes did not start")
+        for client, (first, last) in zip(clients[:3], even_slot_ranges(3), strict=True):
+            client.execute_command("CLUSTER", "ADDSLOTSRANGE", first, last)
+        for port in ports[1:]:
+            clients[0].execute_command("CLUSTER", "MEET", "127.0.0.1", port)
+        _wait(
+            lambda: all(client.execute_command("CLUSTER", "NODES").count(b"\n") == 6 for client in clients),
+            "the real nodes did not meet",
+        )
+        primary_ids = [client.execute_command("CLUSTER", "MYID") for client in clients[:3]]
+        for replica, primary_id in zip(clients[3:], primary_ids, strict=True):
+            replica.execute_command("CLUSTER", "REPLICATE", primary_id)
+        _wait(
+            lambda: all(replica.info("replication").get("master_link_status") == "up" for replica in clients[3:]),
+            "the real replicas did not link to their primaries",
+        )
+        # redis 7.0 lists a replica in CLUSTER SLOTS and SHARDS once its replication offset is not 0: a write to each
+        # shard moves the offsets now, not at the primary's next ping of its replica (10 s).
+        _wait(
+            lambda: all(primary.set(keys_of_shard(shard, 1)[0], "1") for shard, primary in enumerate(clients[:3])),
+            "the real primaries did not take writes",
+        )
+        _wait(
+            lambda: (
+                all(
+                    b"cluster_state:ok" in client.execute_command("CLUSTER", "INFO")
+                    and all(len(entry) == 4 for entry in client.execute_command("CLUSTER", "SLOTS"))
+                    for client in clients
+                )
+                and all(replica.info("replication").get("master_link_status") == "up" for replica in clients[3:])
+            ),
+            "the real replicas did not join their primaries",
+        )
+        yield ClusterPorts(ports)
+    finally:
+        for client in clients:
+            client.close()
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=10)

@@ -42,9 +42,17 @@ def _run(command: list[str], env: dict[str, str] | None = None) -> dict:
     return json.loads(finished.stdout.strip().splitlines()[-1])
 
 
-def test_ioredis_cluster_workload(fresh_cluster: ShardedCluster):
+@pytest.fixture(params=["cluster", "replicated_cluster"])
+def workload_cluster(request: pytest.FixtureRequest) -> ShardedCluster:
+    """The twin's cluster without replicas, then with a replica per shard (which CLUSTER SLOTS lists to the client)."""
+    cluster: ShardedCluster = request.getfixturevalue(request.param)
+    cluster.flush()
+    return cluster
+
+
+def test_ioredis_cluster_workload(workload_cluster: ShardedCluster):
     node_modules = _prepare("ioredis", ("node", "npm"))
-    host, port = fresh_cluster.configuration_endpoint
+    host, port = workload_cluster.configuration_endpoint
     seen = _run(["node", str(CLIENTS / "ioredis" / "workload.js"), host, str(port)], {"NODE_PATH": node_modules})
     assert seen == {
         "get": "value:7",
@@ -57,9 +65,9 @@ def test_ioredis_cluster_workload(fresh_cluster: ShardedCluster):
     }
 
 
-def test_go_redis_cluster_workload(fresh_cluster: ShardedCluster):
+def test_go_redis_cluster_workload(workload_cluster: ShardedCluster):
     binary = _prepare("goredis", ("go",))
-    host, port = fresh_cluster.configuration_endpoint
+    host, port = workload_cluster.configuration_endpoint
     seen = _run([binary, f"{host}:{port}"])
     assert seen == {
         "get": "value:7",
