@@ -134,6 +134,9 @@ class RedisEngine:
             self.keyspace_events = "K" in value or "E" in value
         elif name == "client-output-buffer-limit":
             self._set_output_limits(value)
+        elif name in ("stream-node-max-entries", "stream-node-max-bytes"):
+            # fakeredis packs stream entries into nodes by these, read from its own config (approximate trimming).
+            self.server.config[name.encode()] = value.encode()
 
     def _set_output_limits(self, value: str) -> None:
         self.output_limits = parse_output_buffer_limits(value)
