@@ -14,6 +14,7 @@ from fakeredis._helpers import compile_pattern
 from cloudtwin.clock import Clock
 from cloudtwin.redis.clock_link import follow_clock
 from cloudtwin.redis.commands.expiry import redis_time
+from cloudtwin.redis.commands.tracking import KeyTracking
 from cloudtwin.redis.config import OutputBufferLimit, ServerConfig, parse_output_buffer_limits
 from cloudtwin.redis.database import TrackedDatabase
 from cloudtwin.redis.heap import HeapTrimmer
@@ -98,6 +99,8 @@ class RedisEngine:
         self.enable_debug_command = "no"
         self._peak_memory = 0
         self.heap = HeapTrimmer()
+        # Client-side caching (CLIENT TRACKING): who may hold which keys, and the invalidations owed.
+        self.tracking = KeyTracking(self.client_sockets)
         self.output_limits: dict[str, OutputBufferLimit] = {}
         # The smallest output buffer a limit of a class the twin's clients fall in looks at (no client is ever a
         # replica): below it a reply is queued without checking limits.
@@ -242,6 +245,8 @@ class RedisEngine:
             for db in self.databases:
                 db.time = now
                 db._remove_expired()
+            if self.tracking.broadcasts:
+                self.tracking.broadcast()
 
     def key_expired(self, db_index: int, key: bytes) -> None:
         self.stats.expired_keys += 1
