@@ -13,6 +13,7 @@ from fakeredis._helpers import compile_pattern
 
 from cloudtwin.clock import Clock
 from cloudtwin.redis.clock_link import follow_clock
+from cloudtwin.redis.commands.acl import RedisAcl
 from cloudtwin.redis.commands.expiry import redis_time
 from cloudtwin.redis.commands.tracking import KeyTracking
 from cloudtwin.redis.config import OutputBufferLimit, ServerConfig, parse_output_buffer_limits
@@ -70,6 +71,8 @@ class RedisEngine:
         follow_clock(clock)
         self.clock = clock
         self.server = FakeServer(version=(7, 0))
+        # ACL denials worded and logged as redis 7.0 does (ACL LOG), on the emulator clock.
+        self.server.acl = RedisAcl(clock.now, self.client_sockets)
         self.server.dbs = DatabaseTable(self)  # type: ignore[assignment]
         self.config = ServerConfig(self._config_changed)
         self.stats = Stats()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import redis
 
-from tests.redis.conftest import outcome
+from tests.redis.conftest import outcome, raw
 
 
 def client_names(client: redis.Redis) -> list:
@@ -124,3 +124,51 @@ def touch_and_acl_help(client: redis.Redis) -> list:
 def test_touch_and_acl_help_reply_like_redis_server(both) -> None:
     twin, real = both
     assert touch_and_acl_help(twin) == touch_and_acl_help(real)
+
+
+def acl_denials(client: redis.Redis, port: int) -> list:
+    client.execute_command("ACL", "DELUSER", "limited")
+    client.execute_command(
+        "ACL", "SETUSER", "limited", "on", "nopass", "~cache:*", "&news", "+get", "+multi", "+exec", "+subscribe"
+    )
+    client.execute_command("ACL", "LOG", "RESET")
+    user = redis.Redis(port=port, username="limited", password="x", protocol=2)
+    try:
+        denials = [
+            outcome(lambda: user.execute_command("HSET", "cache:0", "f", "v")),
+            outcome(lambda: user.execute_command("GET", "nope")),
+            outcome(lambda: user.execute_command("GET", "nope")),
+            outcome(lambda: user.execute_command("CONFIG", "GET", "maxmemory")),
+            outcome(lambda: user.execute_command("GET", "cache:0")),
+        ]
+        with user.pipeline(transaction=True) as pipe:
+            pipe.execute_command("GET", "also-nope")
+            denials.append(outcome(pipe.execute))
+        subscriber = user.pubsub()
+        denials.append(outcome(lambda: subscriber.subscribe("other")))
+        subscriber.close()
+    finally:
+        user.close()
+    entries = raw(client, "ACL", "LOG")
+    shapes = []
+    for entry in entries:
+        fields = dict(zip(entry[::2], entry[1::2], strict=True))
+        client_fields = [item.split(b"=")[0] for item in fields.pop(b"client-info").split()]
+        age = float(fields.pop(b"age-seconds"))
+        shapes.append((fields, client_fields, 0 <= age < 10))
+    return [
+        denials,
+        shapes,
+        len(raw(client, "ACL", "LOG", "2")),
+        len(raw(client, "ACL", "LOG", "-1")),
+        raw(client, "ACL", "LOG", "x"),
+        raw(client, "ACL", "LOG", "RESET"),
+        raw(client, "ACL", "LOG"),
+    ]
+
+
+def test_acl_denials_and_log_like_redis_server(both) -> None:
+    twin, real = both
+    mine = acl_denials(twin, twin.connection_pool.connection_kwargs["port"])
+    theirs = acl_denials(real, real.connection_pool.connection_kwargs["port"])
+    assert mine == theirs
