@@ -172,3 +172,52 @@ def test_acl_denials_and_log_like_redis_server(both) -> None:
     mine = acl_denials(twin, twin.connection_pool.connection_kwargs["port"])
     theirs = acl_denials(real, real.connection_pool.connection_kwargs["port"])
     assert mine == theirs
+
+
+def memory_replies(client: redis.Redis) -> list:
+    client.set("a", "x" * 100)
+    client.set("b", "1", ex=100)
+    client.select(3)
+    client.hset("h", mapping={"f": "v"})
+    client.select(0)
+    stats = raw(client, "MEMORY", "STATS")
+    fields = dict(zip(stats[::2], stats[1::2], strict=True))
+    databases = {
+        name: dict(zip(value[::2], value[1::2], strict=True)) for name, value in fields.items() if b"db." in name
+    }
+    totals = fields[b"total.allocated"], fields[b"startup.allocated"], fields[b"overhead.total"]
+    return [
+        list(fields),
+        {name: list(value) for name, value in databases.items()},
+        [value[b"overhead.hashtable.expires"] > 0 for value in databases.values()],
+        fields[b"keys.count"],
+        totals[0] >= totals[2] >= totals[1] > 0,
+        fields[b"dataset.bytes"] == totals[0] - totals[2],
+        fields[b"keys.bytes-per-key"] == (totals[0] - totals[1]) // 3,
+        raw(client, "MEMORY", "HELP"),
+        raw(client, "MEMORY", "PURGE"),
+        raw(client, "MEMORY", "STATS", "x"),
+        raw(client, "MEMORY", "DOCTOR"),
+        type(raw(client, "MEMORY", "MALLOC-STATS")),
+        raw(client, "MEMORY", "NOPE"),
+    ]
+
+
+def test_memory_subcommands_reply_like_redis_server(both) -> None:
+    twin, real = both
+    assert memory_replies(twin) == memory_replies(real)
+
+
+def test_memory_doctor_reports_from_the_twins_memory(start_twin) -> None:
+    """Past 5 MB the doctor looks: nothing to report, then a peak above 150% of what is used now (the findings the
+    twin can have; it has no allocator to fragment). A twin of its own, so no earlier test's peak counts."""
+    twin = redis.Redis(port=start_twin().port)
+    twin.set("big", b"x" * (6 * 1024 * 1024))
+    assert twin.execute_command("MEMORY", "DOCTOR").startswith(b"Hi Sam, I can't find any memory issue")
+    twin.set("bigger", b"y" * (12 * 1024 * 1024))
+    # The twin samples its peak when it reports memory (INFO, MEMORY), not after every command as redis does.
+    assert twin.memory_stats()["peak.allocated"] > 18 * 1024 * 1024
+    twin.delete("bigger")
+    report = twin.execute_command("MEMORY", "DOCTOR")
+    assert report.startswith(b"Sam, I detected a few issues") and b" * Peak memory:" in report
+    assert report.endswith(b"I'm here to keep you safe, Sam. I want to help you.\n")
