@@ -104,3 +104,24 @@ def test_lua_library_replies_like_redis_server(both, scripts) -> None:
     twin, real = both
     for script, mine, theirs in zip(scripts, run_scripts(twin, scripts), run_scripts(real, scripts), strict=True):
         assert mine == theirs, script
+
+
+FUNCTION_LIBRARY = """#!lua name=libraries
+redis.register_function('packed', function() return {bit.band(7, 3), cmsgpack.pack({1}), struct.pack('>h', -2)} end)
+redis.register_function('unpacked', function() return {cmsgpack.unpack(cmsgpack.pack(5, 'x'))} end)
+redis.register_function('bad_argument', function() return bit.band({}) end)
+redis.register_function('bad_data', function() return cmsgpack.unpack('\\217') end)
+redis.register_function('read_only', function() bit.x = 1 end)
+"""
+
+
+def function_replies(client: redis.Redis) -> list:
+    client.execute_command("FUNCTION", "FLUSH")
+    loaded = raw(client, "FUNCTION", "LOAD", FUNCTION_LIBRARY)
+    names = ["packed", "unpacked", "bad_argument", "bad_data", "read_only"]
+    return [loaded, *(raw(client, "FCALL", name, 0) for name in names)]
+
+
+def test_functions_get_the_libraries_like_redis_server(both) -> None:
+    twin, real = both
+    assert function_replies(twin) == function_replies(real)

@@ -30,8 +30,9 @@ class LibraryError(Exception):
         self.placed = placed
 
 
-class ScriptLibraryError(Exception):
-    """The error raised through Lua into the script, with its message worded as the script sees it."""
+class ScriptLibraryError(LUA_MODULE.LuaError):  # type: ignore[misc, name-defined]
+    """The error raised through Lua into the script, with its message worded as the script sees it. A LuaError, so
+    fakeredis's function engine reports it (FCALL) as it reports the Lua errors of a function."""
 
     def __init__(self, message: bytes) -> None:
         super().__init__(message)

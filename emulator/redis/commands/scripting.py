@@ -307,6 +307,35 @@ _UNSAFE_GLOBALS = (
 )
 
 
+# Functions see bit, struct and cmsgpack too, as in redis 7.0. fakeredis's engine resolves a function's globals through
+# the table its environment's lookup closes over (`globals`): the libraries go there, read-only, found from a chunk
+# the engine compiled (`probe`), while `debug` is still in reach.
+_FUNCTION_LIBRARIES_SOURCE = r"""
+local getmetatable, getupvalue, getfenv = debug.getmetatable, debug.getupvalue, getfenv
+return function(libraries, probe)
+  local lookup = getmetatable(getfenv(probe)).__index
+  local index = 1
+  while true do
+    local name, globals = getupvalue(lookup, index)
+    if name == nil then
+      error("the function engine's globals were not found")
+    end
+    if name == "globals" then
+      for library, fields in pairs(libraries) do
+        globals[library] = setmetatable({}, {
+          __index = fields,
+          __newindex = function() error("Attempt to modify a readonly table", 2) end,
+          __metatable = false,
+        })
+      end
+      return
+    end
+    index = index + 1
+  end
+end
+"""
+
+
 class LuaSandbox:
     """One Lua interpreter for EVAL, and the socket whose script is running in it."""
 
@@ -520,6 +549,9 @@ class ScriptingCommands(ServerCommandsBase):
                 _lua_cjson_decode,
                 _lua_cjson_null,
             )
+            add = engine.runtime.execute(_FUNCTION_LIBRARIES_SOURCE)
+            probe, _ = engine._lua.compile(b"return")
+            add(library_tables(engine.runtime), probe)
             remove = engine.runtime.eval("function(names) for _, name in ipairs(names) do _G[name] = nil end end")
             remove(engine.runtime.table_from([name.encode() for name in _UNSAFE_GLOBALS]))
             server._lua_functions = engine
