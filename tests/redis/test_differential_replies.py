@@ -147,6 +147,9 @@ def acl_denials(client: redis.Redis, port: int) -> list:
         subscriber = user.pubsub()
         denials.append(outcome(lambda: subscriber.subscribe("other")))
         subscriber.close()
+        denials.append(outcome(lambda: user.execute_command("AUTH", "limited", "x")))
+        denials.append(outcome(lambda: user.execute_command("auth", "nobody", "x")))
+        denials.append(outcome(lambda: user.execute_command("HELLO", "2", "AUTH", "nobody", "x")))
     finally:
         user.close()
     entries = raw(client, "ACL", "LOG")

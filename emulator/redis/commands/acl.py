@@ -57,6 +57,8 @@ _HELP = [
 ACL_LOG_MAX_LENGTH = 128
 ACL_LOG_SCAN = 10
 ACL_LOG_GROUPING_SECONDS = 60.0
+# Commands redis 7.0 flags no_auth: any user may run them, whatever its rules say.
+_NO_AUTH_COMMANDS = frozenset({b"auth", b"hello", b"quit", b"reset"})
 
 
 @dataclass
@@ -94,7 +96,7 @@ class RedisAcl(AccessControlList):
 
     def validate_command(self, username: bytes, client_info: Any, fields: list[bytes]) -> None:
         user = self._user_acl.get(username)
-        if user is None or not fields or fields[0].lower() == b"auth":
+        if user is None or not fields or fields[0].lower() in _NO_AUTH_COMMANDS:
             return
         if not user.enabled:
             raise SimpleError("User disabled")
@@ -105,23 +107,37 @@ class RedisAcl(AccessControlList):
             return
         if not user.command_allowed(command_info, fields):
             name = _full_name(fields)
-            self._record(b"command", name, username, client_info)
+            self._record(b"command", name, username, self._socket_of(client_info), client_info.as_bytes())
             text = name.decode(errors="replace")
             raise SimpleError(f"NOPERM this user has no permissions to run the '{text}' command")
         keys = user.keys_not_allowed(command_info, fields)
         if keys:
-            self._record(b"key", keys[0], username, client_info)
+            self._record(b"key", keys[0], username, self._socket_of(client_info), client_info.as_bytes())
             raise SimpleError("NOPERM this user has no permissions to access one of the keys used as arguments")
         if b"@pubsub" in command_info[6]:
             channels = user.channels_not_allowed(command_info, fields)
             if channels:
-                self._record(b"channel", channels[0], username, client_info)
+                sock = self._socket_of(client_info)
+                self._record(b"channel", channels[0], username, sock, client_info.as_bytes())
                 raise SimpleError("NOPERM this user has no permissions to access one of the channels used as arguments")
 
-    def _record(self, reason: bytes, denied: bytes, username: bytes, client_info: Any) -> None:
-        sock = next((sock for sock in self._sockets() if sock._client_info is client_info), None)
+    def _socket_of(self, client_info: Any) -> Any:
+        return next((sock for sock in self._sockets() if sock._client_info is client_info), None)
+
+    def log_auth_failure(self, sock: Any, username: bytes, command: bytes) -> None:
+        """A failed AUTH or HELLO ... AUTH: logged with the command's name as the client sent it, as redis does."""
+        self._record(b"auth", command, username, sock, b"")
+
+    def add_log_record(
+        self, reason: bytes, context: bytes, _object: bytes, username: bytes, client_info: bytes
+    ) -> None:
+        # fakeredis's own denials, should any of its commands log one.
+        sock = next((sock for sock in self._sockets() if sock._client_info.as_bytes() == client_info), None)
+        self._record(reason, _object, username, sock, client_info)
+
+    def _record(self, reason: bytes, denied: bytes, username: bytes, sock: Any, client_info: bytes) -> None:
         context = b"multi" if sock is not None and sock._transaction is not None else b"toplevel"
-        line = client_line(sock).encode() if sock is not None else client_info.as_bytes()
+        line = client_line(sock).encode() if sock is not None else client_info
         now = self._now()
         for index, entry in enumerate(self.entries[:ACL_LOG_SCAN]):
             if (
