@@ -209,6 +209,7 @@ REDIRECT = [
     ("D", "CLIENT", "TRACKINGINFO"),
     ("A", "CLIENT", "TRACKING", "on"),
     ("A", "CLIENT", "TRACKINGINFO"),
+    ("D", "CLIENT", "TRACKING", "on", "BCAST"),
 ]
 
 
@@ -222,6 +223,50 @@ def test_tracking_transcript_matches_redis_server(twin, twin_port, real_redis, r
     actual = run(twin_port, names, steps)
     for theirs, mine in zip(expected, actual, strict=True):
         assert mine == theirs
+
+
+def client_fields(port: int, names: str, steps: list[tuple]) -> list:
+    """After the steps, each client's CLIENT INFO flags and redirection (names for ids)."""
+    clients = {name: Client(port) for name in names}
+    ids = {}
+    try:
+        for name, client in clients.items():
+            client.send("CLIENT", "ID")
+            ids[name] = int(client.sync().split(b"\r\n")[0][1:])
+        for name, *command in steps:
+            clients[name].send(*[ids[a[1:-1]] if isinstance(a, str) and a.startswith("{") else a for a in command])
+            clients[name].sync()
+        fields = []
+        for name, client in clients.items():
+            try:
+                client.send("CLIENT", "INFO")
+            except OSError:
+                pass
+            reply = client.sync()
+            if not reply.startswith(b"$"):
+                fields.append((name, b"closed", b""))
+                continue
+            line = dict(item.split(b"=", 1) for item in reply.split(b"\r\n")[1].split())
+            redirect = {str(client_id).encode(): name.encode() for name, client_id in ids.items()}.get(line[b"redir"])
+            fields.append((name, line[b"flags"], redirect or line[b"redir"]))
+        return fields
+    finally:
+        for client in clients.values():
+            client.close()
+
+
+def test_client_list_shows_tracking_like_redis_server(twin, twin_port, real_redis_port) -> None:
+    steps = [
+        ("B", "CLIENT", "TRACKING", "on", "BCAST", "PREFIX", "x"),
+        ("C", "HELLO", "3"),
+        ("C", "CLIENT", "TRACKING", "on", "REDIRECT", "{D}"),
+        ("E", "CLIENT", "TRACKING", "on", "REDIRECT", "{E}"),
+        ("A", "CLIENT", "KILL", "ID", "{D}"),
+        ("A", "SET", "k", "1"),
+        ("C", "GET", "k"),
+        ("A", "SET", "k", "2"),
+    ]
+    assert client_fields(twin_port, "ABCDE", steps) == client_fields(real_redis_port, "ABCDE", steps)
 
 
 def test_expiry_invalidates_tracked_keys_read_or_swept(twin, twin_port, cloudtwin_clock) -> None:
