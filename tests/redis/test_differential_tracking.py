@@ -243,10 +243,11 @@ def client_fields(port: int, names: str, steps: list[tuple]) -> list:
             except OSError:
                 pass
             reply = client.sync()
-            if not reply.startswith(b"$"):
+            if b"id=" not in reply:
                 fields.append((name, b"closed", b""))
                 continue
-            line = dict(item.split(b"=", 1) for item in reply.split(b"\r\n")[1].split())
+            # A bulk string (RESP2) or a verbatim one (RESP3), possibly after pushes: the line starts at its id.
+            line = dict(item.split(b"=", 1) for item in reply[reply.index(b"id=") :].split(b"\n")[0].split())
             redirect = {str(client_id).encode(): name.encode() for name, client_id in ids.items()}.get(line[b"redir"])
             fields.append((name, line[b"flags"], redirect or line[b"redir"]))
         return fields
