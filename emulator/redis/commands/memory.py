@@ -95,13 +95,14 @@ class MemoryCommands(ServerCommandsBase):
     @server_command("MEMORY STATS")
     def cloudtwin_memory_stats(self) -> dict:
         engine = self.engine
-        total = engine.used_memory()
-        peak = engine.note_peak(total)
         clients = sum(connection.buffered_bytes() for connection in engine.connections.values())
         scripts = sum(len(body) for body in self._server.script_cache.values())
         function_engine = getattr(engine.server, "_lua_functions", None)
         libraries = function_engine.libraries.values() if function_engine is not None else ()
         functions = sum(len(library.code) for library in libraries)
+        # The keys' and clients' estimate (INFO's used_memory), with the scripts and functions redis also holds.
+        total = engine.used_memory() + scripts + functions
+        peak = engine.note_peak(total)
         stats: dict[bytes, Any] = {
             b"peak.allocated": peak,
             b"total.allocated": total,
