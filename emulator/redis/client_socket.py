@@ -40,8 +40,9 @@ from cloudtwin.redis.commands.replication import ReplicationCommands
 from cloudtwin.redis.commands.scripting import ScriptingCommands
 from cloudtwin.redis.commands.slowlog import SlowlogCommands
 from cloudtwin.redis.commands.streams import StreamCommands
+from cloudtwin.redis.commands.tracking import TrackingCommands
 from cloudtwin.redis.dispatch import apply, check_arity, resolve
-from cloudtwin.redis.engine import EVENT_CLASSES, REDIS_VERSION, UNMONITORED_COMMANDS
+from cloudtwin.redis.engine import EVENT_CLASSES, READONLY_COMMANDS, REDIS_VERSION, UNMONITORED_COMMANDS
 from cloudtwin.redis.monitor import SCRIPT_COMMANDS
 from cloudtwin.redis.protocol import Push
 from cloudtwin.redis.redaction import redact
@@ -78,6 +79,8 @@ class EngineSocket(
     ModuleCommands,
     MonitorCommands,
     ObjectCommands,
+    # Before PubSubCleanup, whose _cleanup ends the chain: a closing client stops tracking first.
+    TrackingCommands,
     PubSubCleanup,
     ReplicationCommands,
     ScriptingCommands,
@@ -217,6 +220,9 @@ class EngineSocket(
             )
         if self.engine.monitors and sig.name not in UNMONITORED_COMMANDS:
             self._monitor_lines.append((self._db_num, self._monitor_source(from_script), self._shown(sig, sent)))
+        if self._tracking is not None and sig.name.encode() in READONLY_COMMANDS:
+            script = self._current_fields if from_script else None
+            engine.tracking.remember(self, sig.name, self._shown(sig, sent), script)
         return result
 
     def _monitor_source(self, from_script: bool) -> str:

@@ -265,11 +265,17 @@ class ClientConnection:
             self.execute(self.pending.popleft())
 
     def execute(self, args: list[bytes]) -> None:
+        tracking = self.engine.tracking
+        if tracking.tracking:
+            # Client-side caching needs to know whose command changes a key (NOLOOP, and invalidations after replies).
+            tracking.current = self.socket
         try:
             self._execute(args)
         except Exception as exc:  # a bug here must cost one reply, not the connection or the loop
             log.exception("redis command %r failed", args[:1])
             self._refuse(f"ERR internal error in cloudtwin's Redis server: {type(exc).__name__}: {exc}")
+        if tracking.tracking or tracking.pending:
+            tracking.command_done(self.socket, args[0].lower())
 
     def _execute(self, args: list[bytes]) -> None:
         first = args[0].lower()

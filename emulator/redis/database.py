@@ -84,8 +84,12 @@ class TrackedDatabase(Database):
         self.frequency.pop(key, None)
 
     def notify_watch(self, key: bytes) -> None:
+        # fakeredis's signal that a key changed (redis' signalModifiedKey): WATCH and client-side caching hear it.
         super().notify_watch(key)
         self._dirty.add(key)
+        tracking = self.engine.tracking
+        if tracking.tracking:
+            tracking.key_modified(key)
 
     def wake_all(self) -> None:
         # No thread waits on fakeredis's condition here (the loop retries blocked clients itself), so notifying it
@@ -95,7 +99,13 @@ class TrackedDatabase(Database):
     def clear(self) -> None:
         # Sizes are settled lazily: the key count gives a floor for what the keys that are going held.
         self.engine.heap.released(self.used_memory + len(self._dict) * KEY_OVERHEAD)
-        super().clear()
+        # A flush invalidates tracked keys all at once (FLUSHDB/FLUSHALL say so), not one by one.
+        tracking = self.engine.tracking
+        tracking.flushing = True
+        try:
+            super().clear()
+        finally:
+            tracking.flushing = False
         self.sizes.clear()
         self.recency.clear()
         self.frequency.clear()
@@ -124,6 +134,9 @@ class TrackedDatabase(Database):
         del self._dict[key]
         self._forget(key)
         self.engine.key_expired(self.index, key)
+        tracking = self.engine.tracking
+        if tracking.tracking:
+            tracking.key_modified(key)
 
     def evict(self, key: bytes) -> None:
         self._dict.pop(key, None)

@@ -13,7 +13,9 @@ from fakeredis._helpers import compile_pattern
 
 from cloudtwin.clock import Clock
 from cloudtwin.redis.clock_link import follow_clock
+from cloudtwin.redis.commands.acl import RedisAcl
 from cloudtwin.redis.commands.expiry import redis_time
+from cloudtwin.redis.commands.tracking import KeyTracking
 from cloudtwin.redis.config import OutputBufferLimit, ServerConfig, parse_output_buffer_limits
 from cloudtwin.redis.database import TrackedDatabase
 from cloudtwin.redis.heap import HeapTrimmer
@@ -70,6 +72,8 @@ class RedisEngine:
         follow_clock(clock)
         self.clock = clock
         self.server = FakeServer(version=(7, 0))
+        # ACL denials worded and logged as redis 7.0 does (ACL LOG), on the emulator clock.
+        self.server.acl = RedisAcl(clock.now, self.client_sockets)
         self.server.dbs = DatabaseTable(self)  # type: ignore[assignment]
         self.config = ServerConfig(self._config_changed)
         self.stats = Stats()
@@ -99,6 +103,8 @@ class RedisEngine:
         self.enable_debug_command = "no"
         self._peak_memory = 0
         self.heap = HeapTrimmer()
+        # Client-side caching (CLIENT TRACKING): who may hold which keys, and the invalidations owed.
+        self.tracking = KeyTracking(self.client_sockets)
         self.output_limits: dict[str, OutputBufferLimit] = {}
         # The smallest output buffer a limit of a class the twin's clients fall in looks at (no client is ever a
         # replica): below it a reply is queued without checking limits.
@@ -137,6 +143,9 @@ class RedisEngine:
             self.keyspace_events = "K" in value or "E" in value
         elif name == "client-output-buffer-limit":
             self._set_output_limits(value)
+        elif name in ("stream-node-max-entries", "stream-node-max-bytes"):
+            # fakeredis packs stream entries into nodes by these, read from its own config (approximate trimming).
+            self.server.config[name.encode()] = value.encode()
 
     def _set_output_limits(self, value: str) -> None:
         self.output_limits = parse_output_buffer_limits(value)
@@ -244,6 +253,8 @@ class RedisEngine:
             for db in self.databases:
                 db.time = now
                 db._remove_expired()
+            if self.tracking.broadcasts:
+                self.tracking.broadcast()
 
     def key_expired(self, db_index: int, key: bytes) -> None:
         self.stats.expired_keys += 1

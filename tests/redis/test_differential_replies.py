@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import redis
 
-from tests.redis.conftest import outcome
+from tests.redis.conftest import outcome, raw
 
 
 def client_names(client: redis.Redis) -> list:
@@ -124,3 +124,106 @@ def touch_and_acl_help(client: redis.Redis) -> list:
 def test_touch_and_acl_help_reply_like_redis_server(both) -> None:
     twin, real = both
     assert touch_and_acl_help(twin) == touch_and_acl_help(real)
+
+
+def acl_denials(client: redis.Redis, port: int) -> list:
+    client.execute_command("ACL", "DELUSER", "limited")
+    client.execute_command(
+        "ACL", "SETUSER", "limited", "on", "nopass", "~cache:*", "&news", "+get", "+multi", "+exec", "+subscribe"
+    )
+    client.execute_command("ACL", "LOG", "RESET")
+    user = redis.Redis(port=port, username="limited", password="x", protocol=2)
+    try:
+        denials = [
+            outcome(lambda: user.execute_command("HSET", "cache:0", "f", "v")),
+            outcome(lambda: user.execute_command("GET", "nope")),
+            outcome(lambda: user.execute_command("GET", "nope")),
+            outcome(lambda: user.execute_command("CONFIG", "GET", "maxmemory")),
+            outcome(lambda: user.execute_command("GET", "cache:0")),
+        ]
+        with user.pipeline(transaction=True) as pipe:
+            pipe.execute_command("GET", "also-nope")
+            denials.append(outcome(pipe.execute))
+        subscriber = user.pubsub()
+        denials.append(outcome(lambda: subscriber.subscribe("other")))
+        subscriber.close()
+        denials.append(outcome(lambda: user.execute_command("AUTH", "limited", "x")))
+        denials.append(outcome(lambda: user.execute_command("auth", "nobody", "x")))
+        denials.append(outcome(lambda: user.execute_command("HELLO", "2", "AUTH", "nobody", "x")))
+    finally:
+        user.close()
+    entries = raw(client, "ACL", "LOG")
+    shapes = []
+    for entry in entries:
+        fields = dict(zip(entry[::2], entry[1::2], strict=True))
+        client_fields = [item.split(b"=")[0] for item in fields.pop(b"client-info").split()]
+        age = float(fields.pop(b"age-seconds"))
+        shapes.append((fields, client_fields, 0 <= age < 10))
+    return [
+        denials,
+        shapes,
+        len(raw(client, "ACL", "LOG", "2")),
+        len(raw(client, "ACL", "LOG", "-1")),
+        raw(client, "ACL", "LOG", "x"),
+        raw(client, "ACL", "LOG", "RESET"),
+        raw(client, "ACL", "LOG"),
+    ]
+
+
+def test_acl_denials_and_log_like_redis_server(both) -> None:
+    twin, real = both
+    mine = acl_denials(twin, twin.connection_pool.connection_kwargs["port"])
+    theirs = acl_denials(real, real.connection_pool.connection_kwargs["port"])
+    assert mine == theirs
+
+
+def memory_replies(client: redis.Redis) -> list:
+    # A cached script counts in lua.caches, within the total as in redis.
+    client.eval("return 'a fairly long script body, to be held in the script cache'", 0)
+    client.set("a", "x" * 100)
+    client.set("b", "1", ex=100)
+    client.select(3)
+    client.hset("h", mapping={"f": "v"})
+    client.select(0)
+    stats = raw(client, "MEMORY", "STATS")
+    fields = dict(zip(stats[::2], stats[1::2], strict=True))
+    databases = {
+        name: dict(zip(value[::2], value[1::2], strict=True)) for name, value in fields.items() if b"db." in name
+    }
+    totals = fields[b"total.allocated"], fields[b"startup.allocated"], fields[b"overhead.total"]
+    return [
+        list(fields),
+        {name: list(value) for name, value in databases.items()},
+        [value[b"overhead.hashtable.expires"] > 0 for value in databases.values()],
+        fields[b"keys.count"],
+        fields[b"lua.caches"] > 0,
+        totals[0] >= totals[2] >= totals[1] > 0,
+        fields[b"dataset.bytes"] == totals[0] - totals[2],
+        fields[b"keys.bytes-per-key"] == (totals[0] - totals[1]) // 3,
+        raw(client, "MEMORY", "HELP"),
+        raw(client, "MEMORY", "PURGE"),
+        raw(client, "MEMORY", "STATS", "x"),
+        raw(client, "MEMORY", "DOCTOR"),
+        type(raw(client, "MEMORY", "MALLOC-STATS")),
+        raw(client, "MEMORY", "NOPE"),
+    ]
+
+
+def test_memory_subcommands_reply_like_redis_server(both) -> None:
+    twin, real = both
+    assert memory_replies(twin) == memory_replies(real)
+
+
+def test_memory_doctor_reports_from_the_twins_memory(start_twin) -> None:
+    """Past 5 MB the doctor looks: nothing to report, then a peak above 150% of what is used now (the findings the
+    twin can have; it has no allocator to fragment). A twin of its own, so no earlier test's peak counts."""
+    twin = redis.Redis(port=start_twin().port)
+    twin.set("big", b"x" * (6 * 1024 * 1024))
+    assert twin.execute_command("MEMORY", "DOCTOR").startswith(b"Hi Sam, I can't find any memory issue")
+    twin.set("bigger", b"y" * (12 * 1024 * 1024))
+    # The twin samples its peak when it reports memory (INFO, MEMORY), not after every command as redis does.
+    assert twin.memory_stats()["peak.allocated"] > 18 * 1024 * 1024
+    twin.delete("bigger")
+    report = twin.execute_command("MEMORY", "DOCTOR")
+    assert report.startswith(b"Sam, I detected a few issues") and b" * Peak memory:" in report
+    assert report.endswith(b"I'm here to keep you safe, Sam. I want to help you.\n")

@@ -67,3 +67,26 @@ def test_xinfo_stream_replies_like_redis_server(protocol, redis_client_factory, 
         assert full["length"] == 2 and len(full["groups"]) == 2
     finally:
         real.close()
+
+
+def stream_nodes_after_config(client: redis.Redis) -> list:
+    """Entries go into nodes of CONFIG stream-node-max-entries/-bytes; approximate trimming drops whole nodes."""
+    try:
+        client.config_set("stream-node-max-entries", 10)
+        for index in range(1, 26):
+            client.xadd("s", {"f": "v"}, id=f"{index}-1")
+        nodes = client.xinfo_stream("s")["radix-tree-keys"]
+        trimmed = client.xtrim("s", maxlen=5, approximate=True)
+        client.config_set("stream-node-max-entries", 0)
+        client.config_set("stream-node-max-bytes", "1kb")
+        for index in range(1, 21):
+            client.xadd("t", {"f": "y" * 100}, id=f"{index}-1")
+        return [nodes, trimmed, client.xinfo_stream("t")["radix-tree-keys"], client.config_get("stream-node-max-*")]
+    finally:
+        client.config_set("stream-node-max-entries", 100)
+        client.config_set("stream-node-max-bytes", 4096)
+
+
+def test_stream_node_settings_shape_nodes_like_redis_server(both) -> None:
+    twin, real = both
+    assert stream_nodes_after_config(twin) == stream_nodes_after_config(real)

@@ -192,3 +192,28 @@ def test_relative_deadlines_match_redis_server(redis_client, real_redis: redis.R
         ]
 
     assert scenario(redis_client) == scenario(real_redis)
+
+
+def deadlines_not_in_the_future(client: redis.Redis) -> list:
+    replies = []
+    for command in (
+        ("EXPIRE", "k", "0"),
+        ("PEXPIRE", "k", "0"),
+        ("EXPIRE", "k", "-5"),
+        ("EXPIREAT", "k", "1"),
+        ("PEXPIREAT", "k", "1000"),
+        ("GETEX", "k", "PXAT", "1000"),
+        ("GETEX", "k", "EXAT", "1"),
+        ("EXPIRE", "k", "0", "XX"),
+    ):
+        client.set("k", "v")
+        replies.append((client.execute_command(*command), client.exists("k"), client.get("k")))
+    return replies
+
+
+def test_a_deadline_not_in_the_future_deletes_at_once_like_redis_server(
+    redis_client, real_redis: redis.Redis, cloudtwin_clock
+) -> None:
+    # Frozen, the twin's clock cannot move on by the millisecond that would otherwise expire the key.
+    cloudtwin_clock.freeze()
+    assert deadlines_not_in_the_future(redis_client) == deadlines_not_in_the_future(real_redis)

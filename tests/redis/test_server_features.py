@@ -11,7 +11,7 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from tests.redis.conftest import outcome
+from tests.redis.conftest import outcome, raw
 from tests.redis.test_expiry import wait_for
 
 # Authentication failures are connection errors to redis-py, which it would retry with backoff.
@@ -323,3 +323,28 @@ def test_startup_users_are_defined_when_every_command_is_slow_logged() -> None:
     engine.define_users("app on >pw ~app:* +@all")
     assert engine.server.acl.get_user_acl(b"app").check_password(b"pw")
     assert [entry for entry in engine.slowlog.entries if entry[4] == b"internal"]
+
+
+# ElastiCache for Redis OSS makes these unavailable ("Restricted commands" in its user guide): a node answers them as
+# commands it does not know. CONFIG (which test suites set parameters with) and DEBUG (--redis-enable-debug-command)
+# are the twin's documented exceptions.
+ELASTICACHE_RESTRICTED = [
+    ("REPLICAOF", "NO", "ONE"),
+    ("SLAVEOF", "NO", "ONE"),
+    ("REPLICAOF", "127.0.0.1", "6379"),
+    ("MIGRATE", "127.0.0.1", "6379", "k", "0", "1000"),
+    ("SYNC",),
+    ("PSYNC", "?", "-1"),
+    ("BGREWRITEAOF",),
+    ("SHUTDOWN", "NOSAVE"),
+]
+
+
+@pytest.mark.parametrize("command", ELASTICACHE_RESTRICTED, ids=lambda command: " ".join(command))
+def test_elasticache_restricted_commands_are_unknown(twin, command) -> None:
+    quoted = "".join(f"'{argument}' " for argument in command[1:])
+    with pytest.raises(redis.ResponseError) as raised:
+        twin.execute_command(*command)
+    assert str(raised.value) == f"unknown command '{command[0]}', with args beginning with: {quoted}"
+    assert raw(twin, "COMMAND", "INFO", command[0]) == [None]
+    assert twin.ping()

@@ -99,7 +99,8 @@ def client_line(sock: EngineSocket) -> str:
         "events": "rw" if connection.out else "r",
         "cmd": _command_label(connection.last_command),
         "user": info.get("user", "default"),
-        "redir": -1,
+        # The client its tracking invalidations go to: 0 for itself, -1 when not tracking.
+        "redir": sock._tracking.redirect if sock._tracking is not None else -1,
         "resp": sock._client_info.protocol_version,
     }
     return " ".join(f"{name}={value}" for name, value in fields.items())
@@ -107,6 +108,7 @@ def client_line(sock: EngineSocket) -> str:
 
 def _flags(sock: EngineSocket) -> str:
     connection = sock.connection
+    tracking = sock._tracking
     # In the order redis writes them.
     flags = "".join(
         letter
@@ -115,6 +117,9 @@ def _flags(sock: EngineSocket) -> str:
             ("P", bool(sock._pubsub)),
             ("x", sock._transaction is not None),
             ("b", connection.blocked is not None),
+            ("t", tracking is not None),
+            ("R", tracking is not None and tracking.broken_redirect),
+            ("B", tracking is not None and tracking.bcast),
             ("d", bool(sock._watch_notified)),
             ("c", connection.closing),
             ("e", sock._no_evict),

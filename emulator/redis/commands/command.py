@@ -110,6 +110,18 @@ def _actual_flags(command: str, argv: list[bytes]) -> list[str]:
     return ["RO", "access"] if only_gets else ["RW", "access", "update"]
 
 
+def command_keys(argv: list[bytes]) -> list[bytes]:
+    """The keys of a command as sent (argv[0] its name), by redis 7.0's key specifications; none for a command the
+    table lacks."""
+    table = command_table(frozenset(name.decode().replace(" ", "|") for name in SERVER_COMMANDS))
+    entry = table.find(argv[0].decode(errors="replace"))
+    if entry is None:
+        return []
+    if entry.raw[9] and len(argv) > 1:
+        entry = table.find(f"{entry.name}|{argv[1].decode(errors='replace')}") or entry
+    return [argv[index] for index, _ in _key_positions(entry, argv)]
+
+
 class IntrospectionCommands(ServerCommandsBase):
     def _table(self) -> CommandTable:
         return command_table(frozenset(name.decode().replace(" ", "|") for name in SERVER_COMMANDS))

@@ -42,7 +42,9 @@ class ConnectionCommands(ServerCommandsBase):
         # A nopass user accepts any password, as in redis-server.
         accepted = user is not None and user.enabled and (user.check_password(None) or user.check_password(password))
         if not accepted:
-            self._server.acl.add_log_record(b"auth", b"toplevel", b"AUTH", username, self._client_info.as_bytes())
+            sent = self.connection.last_command
+            command = sent[0] if sent else b"AUTH"
+            self._server.acl.log_auth_failure(self, username, command)  # type: ignore[attr-defined]
             raise SimpleError("WRONGPASS invalid username-password pair or user is disabled.")
         self._client_info["user"] = username.decode()
         self.connection.authenticated = True

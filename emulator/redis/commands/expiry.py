@@ -71,7 +71,20 @@ class ExpiryCommands(ServerCommandsBase):
                 key.expireat = float(amount)
             elif option == b"pxat":
                 key.expireat = amount / 1000
+            self._delete_if_due(key)
         return reply
+
+    def _expireat(self, key: CommandItem, timestamp: float, *args: bytes) -> int:
+        # fakeredis's EXPIRE/PEXPIRE/EXPIREAT/PEXPIREAT, and then, as redis' checkAlreadyExpired: a deadline that is
+        # not in the future deletes the key now (it would otherwise live until the clock moved a millisecond on).
+        reply: int = super()._expireat(key, timestamp, *args)  # type: ignore[misc]
+        if reply:
+            self._delete_if_due(key)
+        return reply
+
+    def _delete_if_due(self, key: CommandItem) -> None:
+        if key and key.expireat is not None and key.expireat <= self._db.time:
+            key.value = None
 
     def _ttl(self, key: CommandItem, scale: float) -> int:
         if not key:

@@ -75,6 +75,7 @@ class InfoCommands(ServerCommandsBase):
             "maxclients": engine.config["maxclients"],
             "blocked_clients": len(engine.blocked),
             "pubsub_clients": sum(1 for c in engine.connections.values() if c.socket._pubsub),
+            "tracking_clients": len(engine.tracking.tracking),
         }
 
     def _info_memory(self) -> dict[str, Any]:
@@ -115,6 +116,7 @@ class InfoCommands(ServerCommandsBase):
             "pubsub_patterns": len(self._server.psubscribers),
             "total_error_replies": stats.total_error_replies,
             "client_output_buffer_limit_disconnections": stats.client_output_buffer_limit_disconnections,
+            **self.engine.tracking.info_stats(),
         }
 
     def _info_replication(self) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""EVAL and EVALSHA in a sandbox shaped like redis 7's: read-only globals, redis' library set, nothing else.
+"""EVAL and EVALSHA in a sandbox shaped like redis 7's: read-only globals, redis' library set (cjson, bit, struct,
+cmsgpack), nothing else.
 
 fakeredis runs every script in one shared Lua state with the full standard library and lupa's `python` bridge,
 and only checks for new globals after a script ran: a script that set one (`a=10`) was refused but left `a`
@@ -33,6 +34,7 @@ from fakeredis.commands_mixins.scripting_mixin import (
 )
 
 from cloudtwin.redis.commands.base import ServerCommandsBase
+from cloudtwin.redis.commands.lua_libraries import ScriptLibraryError, library_tables
 from cloudtwin.redis.commands.registry import server_command
 
 if TYPE_CHECKING:
@@ -49,7 +51,7 @@ _SANDBOX_CHUNK = "=cloudtwin_sandbox"
 # returns the compile and run functions.
 _SANDBOX_SOURCE = r"""
 local py_call, py_pcall, py_message, py_log, py_setresp, py_sha1hex, py_cjson_encode, py_cjson_decode,
-      version, version_num = ...
+      version, version_num, py_libraries = ...
 
 local error, type, tostring, select, unpack, pairs = error, type, tostring, select, unpack, pairs
 local rawset, setmetatable, pcall, loadstring, load, setfenv = rawset, setmetatable, pcall, loadstring, load, setfenv
@@ -143,6 +145,9 @@ local cjson_api = {
 local visible = {
   redis = view(redis_api),
   cjson = view(cjson_api),
+  bit = view(py_libraries.bit),
+  struct = view(py_libraries.struct),
+  cmsgpack = view(py_libraries.cmsgpack),
   string = view(string),
   table = view(table),
   math = view(math),
@@ -228,7 +233,9 @@ local function located(err)
   if type(err) == "table" then
     message = err.err
   elseif type(err) == "userdata" then
-    message = py_message(err)
+    local text, is_reply = py_message(err)
+    -- A redis.call error is a reply already; a library's is Lua's message, which redis makes an ERR reply.
+    message = is_reply and text or "ERR " .. text
   end
   if type(message) ~= "string" then
     message = "ERR " .. tostring(err)
@@ -300,6 +307,35 @@ _UNSAFE_GLOBALS = (
 )
 
 
+# Functions see bit, struct and cmsgpack too, as in redis 7.0. fakeredis's engine resolves a function's globals through
+# the table its environment's lookup closes over (`globals`): the libraries go there, read-only, found from a chunk
+# the engine compiled (`probe`), while `debug` is still in reach.
+_FUNCTION_LIBRARIES_SOURCE = r"""
+local getmetatable, getupvalue, getfenv = debug.getmetatable, debug.getupvalue, getfenv
+return function(libraries, probe)
+  local lookup = getmetatable(getfenv(probe)).__index
+  local index = 1
+  while true do
+    local name, globals = getupvalue(lookup, index)
+    if name == nil then
+      error("the function engine's globals were not found")
+    end
+    if name == "globals" then
+      for library, fields in pairs(libraries) do
+        globals[library] = setmetatable({}, {
+          __index = fields,
+          __newindex = function() error("Attempt to modify a readonly table", 2) end,
+          __metatable = false,
+        })
+      end
+      return
+    end
+    index = index + 1
+  end
+end
+"""
+
+
 class LuaSandbox:
     """One Lua interpreter for EVAL, and the socket whose script is running in it."""
 
@@ -321,6 +357,7 @@ class LuaSandbox:
             self._cjson_decode,
             version.encode(),
             _version_number(version),
+            library_tables(self.runtime),
         )
         # fakeredis's helpers check that no global appeared; the real globals never change, so this set holds.
         self.expected_globals = set(self.runtime.globals().keys())
@@ -439,12 +476,15 @@ class ScriptCallError(Exception):
         self.message = message
 
 
-def _message(error: Any) -> bytes:
-    """The message of a Python exception that reached Lua as an error object."""
+def _message(error: Any) -> tuple[bytes, bool]:
+    """The message of a Python exception that reached Lua as an error object, and whether it is a redis error reply
+    (redis.call's) rather than a Lua error message (a library function's)."""
     if isinstance(error, ScriptCallError):
-        return error.message
+        return error.message, True
+    if isinstance(error, ScriptLibraryError):
+        return error.message, False
     log.error("a script's call into the server failed: %r", error)
-    return f"ERR internal error in cloudtwin's Redis server: {type(error).__name__}: {error}".encode()
+    return f"ERR internal error in cloudtwin's Redis server: {type(error).__name__}: {error}".encode(), True
 
 
 def _sha1hex(*args: Any) -> tuple[bool, Any]:
@@ -515,6 +555,9 @@ class ScriptingCommands(ServerCommandsBase):
                 _lua_cjson_decode,
                 _lua_cjson_null,
             )
+            add = engine.runtime.execute(_FUNCTION_LIBRARIES_SOURCE)
+            probe, _ = engine._lua.compile(b"return")
+            add(library_tables(engine.runtime), probe)
             remove = engine.runtime.eval("function(names) for _, name in ipairs(names) do _G[name] = nil end end")
             remove(engine.runtime.table_from([name.encode() for name in _UNSAFE_GLOBALS]))
             server._lua_functions = engine
