@@ -4,11 +4,8 @@ refused."""
 
 from __future__ import annotations
 
-import shutil
 import socket
 import ssl
-import subprocess
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -16,42 +13,20 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from tests.redis_servers import free_port, redis_servers, wait_until
+
 PASSWORD = "app-password-16chars"
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def real_redis_with_rbac() -> Iterator[int]:
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("redis-server is not installed (apt-get install -y redis-server): differential side skipped")
+def real_redis_with_rbac(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     port = free_port()
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-    )
-    try:
+    with redis_servers([["--port", str(port)]], tmp_path_factory.mktemp("redis-rbac")):
         admin = redis.Redis(port=port, retry=Retry(NoBackoff(), 0), protocol=2)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                admin.ping()
-                break
-            except redis.ConnectionError:
-                if time.monotonic() > deadline:
-                    pytest.fail("redis-server did not answer within 10 s")
-                time.sleep(0.05)
+        wait_until(admin.ping, "redis-server did not answer within 10 s", seconds=10)
         admin.execute_command("ACL", "SETUSER", "app", "reset", "on", "~app:*", "+@all", f">{PASSWORD}")
         admin.execute_command("ACL", "SETUSER", "default", "reset", "off", "nopass")
         yield port
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture

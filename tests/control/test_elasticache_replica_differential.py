@@ -3,10 +3,6 @@ errors, compared side by side."""
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -14,11 +10,7 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from tests.redis_servers import free_port, redis_servers, wait_until
 
 
 def client(port: int, protocol: int = 2) -> redis.Redis:
@@ -27,38 +19,18 @@ def client(port: int, protocol: int = 2) -> redis.Redis:
 
 @pytest.fixture(scope="module")
 def real_primary_and_replica(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, int]]:
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("redis-server is not installed (apt-get install -y redis-server): differential side skipped")
     primary_port, replica_port = free_port(), free_port()
-    # The replica writes the RDB it syncs into its --dir: a temporary one, not the working directory, where a later
-    # redis-server would load it (and its replication offset).
-    directory = str(tmp_path_factory.mktemp("redis-replication"))
-    common = ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--repl-diskless-sync-delay", "0"]
-    common += ["--dir", directory]
-    processes = [
-        subprocess.Popen([binary, "--port", str(primary_port), *common], stdout=subprocess.DEVNULL),
-        subprocess.Popen(
-            [binary, "--port", str(replica_port), "--replicaof", "127.0.0.1", str(primary_port), *common],
-            stdout=subprocess.DEVNULL,
-        ),
+    nodes = [
+        ["--port", str(primary_port), "--repl-diskless-sync-delay", "0"],
+        ["--port", str(replica_port), "--replicaof", "127.0.0.1", str(primary_port)],
     ]
-    try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                if client(replica_port).info("replication").get("master_link_status") == "up":
-                    break
-            except redis.ConnectionError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("the real replica did not connect to its primary within 10 s")
-            time.sleep(0.05)
+    with redis_servers(nodes, tmp_path_factory.mktemp("redis-replication")):
+        wait_until(
+            lambda: client(replica_port).info("replication").get("master_link_status") == "up",
+            "the real replica did not connect to its primary within 10 s",
+            seconds=10,
+        )
         yield primary_port, replica_port
-    finally:
-        for process in processes:
-            process.terminate()
-            process.wait(timeout=10)
 
 
 @pytest.fixture

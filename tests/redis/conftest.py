@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
-import time
 from collections.abc import Callable, Iterator
 from types import SimpleNamespace
 
@@ -18,39 +16,16 @@ from cloudtwin.clock import clock
 from cloudtwin.config import Settings
 from cloudtwin.redis.child_server import RedisServerService
 from cloudtwin.redis.service import RedisService, redis_service
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from tests.redis_servers import free_port, redis_servers, wait_until
 
 
 @pytest.fixture(scope="session")
-def real_redis_port() -> Iterator[int]:
+def real_redis_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     """A real redis-server for differential tests, or a skip saying why there is none."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("redis-server is not installed (apt-get install -y redis-server): differential side skipped")
     port = free_port()
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    probe = redis.Redis(port=port)
-    for _ in range(100):
-        try:
-            probe.ping()
-            break
-        except redis.ConnectionError:
-            time.sleep(0.05)
-    else:
-        process.kill()
-        pytest.fail("redis-server did not answer within 5 s")
-    yield port
-    process.terminate()
-    process.wait(timeout=10)
+    with redis_servers([["--port", str(port)]], tmp_path_factory.mktemp("redis-server")):
+        wait_until(redis.Redis(port=port).ping, "redis-server did not answer within 10 s", seconds=10)
+        yield port
 
 
 @pytest.fixture

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import random
-import shutil
 import socket
-import subprocess
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -16,6 +13,7 @@ import redis
 from cloudtwin.clock import clock
 from cloudtwin.redis.cluster.sharded import ShardedCluster
 from cloudtwin.redis.cluster.slots import even_slot_ranges, key_slot
+from tests.redis_servers import redis_servers, wait_until
 
 
 @dataclass
@@ -81,123 +79,84 @@ def _cluster_port() -> int:
             continue
 
 
+def _cluster_nodes(ports: list[int]) -> list[list[str]]:
+    # A replica syncs at once, not after redis' default 5 s wait for more replicas.
+    common = ["--cluster-enabled", "yes", "--repl-diskless-sync-delay", "0"]
+    return [["--port", str(port), "--cluster-config-file", f"nodes-{port}.conf", *common] for port in ports]
+
+
+def _assign_slots_and_meet(clients: list[redis.Redis]) -> None:
+    """The twin's three slot ranges to the first three nodes, then every node joined to the first."""
+    wait_until(lambda: all(client.ping() for client in clients), "the redis-server nodes did not start")
+    for client, (first, last) in zip(clients[:3], even_slot_ranges(3), strict=True):
+        client.execute_command("CLUSTER", "ADDSLOTSRANGE", first, last)
+    for client in clients[1:]:
+        clients[0].execute_command("CLUSTER", "MEET", "127.0.0.1", client.connection_pool.connection_kwargs["port"])
+
+
 @pytest.fixture(scope="module")
 def real_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClusterPorts]:
     """Three redis-server nodes with cluster mode enabled, given the twin's slot ranges with CLUSTER ADDSLOTSRANGE and
     joined with CLUSTER MEET; or a skip saying why there is none."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("redis-server is not installed (apt-get install -y redis-server): differential side skipped")
-    folder = tmp_path_factory.mktemp("real-cluster")
     ports = [_cluster_port() for _ in range(3)]
-    processes = [
-        subprocess.Popen(
-            [binary, "--port", str(port), "--bind", "127.0.0.1", "--cluster-enabled", "yes"]
-            + ["--cluster-config-file", f"nodes-{port}.conf", "--save", "", "--appendonly", "no"],
-            cwd=folder,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for port in ports
-    ]
-    clients = [redis.Redis(port=port) for port in ports]
-    try:
-        _wait(lambda: all(client.ping() for client in clients), "the redis-server nodes did not start")
-        for client, (first, last) in zip(clients, even_slot_ranges(3), strict=True):
-            client.execute_command("CLUSTER", "ADDSLOTSRANGE", first, last)
-        for port in ports[1:]:
-            clients[0].execute_command("CLUSTER", "MEET", "127.0.0.1", port)
-        _wait(
-            lambda: all(
-                b"cluster_state:ok" in client.execute_command("CLUSTER", "INFO")
-                and len(client.execute_command("CLUSTER", "SLOTS")) == 3
-                for client in clients
-            ),
-            "the real cluster did not reach cluster_state:ok",
-        )
-        yield ClusterPorts(ports)
-    finally:
-        for client in clients:
-            client.close()
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(timeout=10)
-
-
-def _wait(condition, failure: str, seconds: float = 20.0) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
+    with redis_servers(_cluster_nodes(ports), tmp_path_factory.mktemp("real-cluster")):
+        clients = [redis.Redis(port=port) for port in ports]
         try:
-            if condition():
-                return
-        except redis.RedisError:
-            pass
-        time.sleep(0.05)
-    pytest.fail(failure)
+            _assign_slots_and_meet(clients)
+            wait_until(
+                lambda: all(
+                    b"cluster_state:ok" in client.execute_command("CLUSTER", "INFO")
+                    and len(client.execute_command("CLUSTER", "SLOTS")) == 3
+                    for client in clients
+                ),
+                "the real cluster did not reach cluster_state:ok",
+            )
+            yield ClusterPorts(ports)
+        finally:
+            for client in clients:
+                client.close()
 
 
 @pytest.fixture(scope="module")
 def real_replicated_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClusterPorts]:
     """Three redis-server primaries with the twin's slot ranges and one replica each (CLUSTER REPLICATE), their client
     ports in the order primaries then replicas (replica i of primary i); or a skip saying why there is none."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("redis-server is not installed (apt-get install -y redis-server): differential side skipped")
-    folder = tmp_path_factory.mktemp("real-replicated-cluster")
     ports = [_cluster_port() for _ in range(6)]
-    processes = [
-        subprocess.Popen(
-            [binary, "--port", str(port), "--bind", "127.0.0.1", "--cluster-enabled", "yes"]
-            + ["--cluster-config-file", f"nodes-{port}.conf", "--save", "", "--appendonly", "no"]
-            # A replica syncs at once, not after redis' default 5 s wait for more replicas.
-            + ["--repl-diskless-sync-delay", "0"],
-            cwd=folder,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for port in ports
-    ]
-    clients = [redis.Redis(port=port) for port in ports]
-    try:
-        _wait(lambda: all(client.ping() for client in clients), "the redis-server nodes did not start")
-        for client, (first, last) in zip(clients[:3], even_slot_ranges(3), strict=True):
-            client.execute_command("CLUSTER", "ADDSLOTSRANGE", first, last)
-        for port in ports[1:]:
-            clients[0].execute_command("CLUSTER", "MEET", "127.0.0.1", port)
-        _wait(
-            lambda: all(client.execute_command("CLUSTER", "NODES").count(b"\n") == 6 for client in clients),
-            "the real nodes did not meet",
-        )
-        primary_ids = [client.execute_command("CLUSTER", "MYID") for client in clients[:3]]
-        for replica, primary_id in zip(clients[3:], primary_ids, strict=True):
-            replica.execute_command("CLUSTER", "REPLICATE", primary_id)
-        _wait(
-            lambda: all(replica.info("replication").get("master_link_status") == "up" for replica in clients[3:]),
-            "the real replicas did not link to their primaries",
-        )
-        # redis 7.0 lists a replica in CLUSTER SLOTS and SHARDS once its replication offset is not 0: a write to each
-        # shard moves the offsets now, not at the primary's next ping of its replica (10 s).
-        _wait(
-            lambda: all(primary.set(keys_of_shard(shard, 1)[0], "1") for shard, primary in enumerate(clients[:3])),
-            "the real primaries did not take writes",
-        )
-        _wait(
-            lambda: (
-                all(
-                    b"cluster_state:ok" in client.execute_command("CLUSTER", "INFO")
-                    and all(len(entry) == 4 for entry in client.execute_command("CLUSTER", "SLOTS"))
-                    for client in clients
+    with redis_servers(_cluster_nodes(ports), tmp_path_factory.mktemp("real-replicated-cluster")):
+        clients = [redis.Redis(port=port) for port in ports]
+        try:
+            _assign_slots_and_meet(clients)
+            wait_until(
+                lambda: all(client.execute_command("CLUSTER", "NODES").count(b"\n") == 6 for client in clients),
+                "the real nodes did not meet",
+            )
+            primary_ids = [client.execute_command("CLUSTER", "MYID") for client in clients[:3]]
+            for replica, primary_id in zip(clients[3:], primary_ids, strict=True):
+                replica.execute_command("CLUSTER", "REPLICATE", primary_id)
+            linked = (
+                lambda: all(  # noqa: E731
+                    replica.info("replication").get("master_link_status") == "up" for replica in clients[3:]
                 )
-                and all(replica.info("replication").get("master_link_status") == "up" for replica in clients[3:])
-            ),
-            "the real replicas did not join their primaries",
-        )
-        yield ClusterPorts(ports)
-    finally:
-        for client in clients:
-            client.close()
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(timeout=10)
+            )
+            wait_until(linked, "the real replicas did not link to their primaries")
+            # redis 7.0 lists a replica in CLUSTER SLOTS and SHARDS once its replication offset is not 0: a write to
+            # each shard moves the offsets now, not at the primary's next ping of its replica (10 s).
+            wait_until(
+                lambda: all(primary.set(keys_of_shard(shard, 1)[0], "1") for shard, primary in enumerate(clients[:3])),
+                "the real primaries did not take writes",
+            )
+            wait_until(
+                lambda: (
+                    linked()
+                    and all(
+                        b"cluster_state:ok" in client.execute_command("CLUSTER", "INFO")
+                        and all(len(entry) == 4 for entry in client.execute_command("CLUSTER", "SLOTS"))
+                        for client in clients
+                    )
+                ),
+                "the real replicas did not join their primaries",
+            )
+            yield ClusterPorts(ports)
+        finally:
+            for client in clients:
+                client.close()
