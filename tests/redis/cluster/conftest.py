@@ -133,11 +133,10 @@ def real_replicated_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterato
             primary_ids = [client.execute_command("CLUSTER", "MYID") for client in clients[:3]]
             for replica, primary_id in zip(clients[3:], primary_ids, strict=True):
                 replica.execute_command("CLUSTER", "REPLICATE", primary_id)
-            linked = (
-                lambda: all(  # noqa: E731
-                    replica.info("replication").get("master_link_status") == "up" for replica in clients[3:]
-                )
-            )
+
+            def linked() -> bool:
+                return all(replica.info("replication").get("master_link_status") == "up" for replica in clients[3:])
+
             wait_until(linked, "the real replicas did not link to their primaries")
             # redis 7.0 lists a replica in CLUSTER SLOTS and SHARDS once its replication offset is not 0: a write to
             # each shard moves the offsets now, not at the primary's next ping of its replica (10 s).
