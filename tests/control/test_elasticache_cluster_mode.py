@@ -6,18 +6,16 @@ and every node stopped at delete or reset."""
 from __future__ import annotations
 
 import json
-import socket
 
 import pytest
 import redis
 from botocore.exceptions import ClientError
-from redis.backoff import NoBackoff
 from redis.cluster import RedisCluster
 from redis.exceptions import MovedError
-from redis.retry import Retry
 
 from cloudtwin.cli import main
 from cloudtwin.redis.cluster.slots import key_slot
+from tests.control.test_elasticache_endpoints import client_for, refuses_connections
 
 TOKEN = "a-token-of-16-chars-or-more"
 NEXT_TOKEN = "the-next-token-of-16-chars"
@@ -51,21 +49,6 @@ def cluster_client(endpoint: dict, **options) -> RedisCluster:
     return RedisCluster(host=endpoint["Address"], port=endpoint["Port"], socket_timeout=5, **options)
 
 
-def node_client(endpoint: dict, **options) -> redis.Redis:
-    """A client of one node that reports a refused connection or password at once, without redis-py's retries."""
-    return redis.Redis(
-        host=endpoint["Address"], port=endpoint["Port"], socket_timeout=5, retry=Retry(NoBackoff(), 0), **options
-    )
-
-
-def refuses_connections(port: int) -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=2).close()
-    except ConnectionRefusedError:
-        return True
-    return False
-
-
 def keys_in_every_shard(count: int = 60) -> list[str]:
     keys = [f"user:{index}" for index in range(count)]
     assert {key_slot(key.encode()) * 3 // 16384 for key in keys} == {0, 1, 2}
@@ -90,7 +73,7 @@ def test_a_cluster_mode_enabled_group_is_described_as_aws_describes_one(elastica
     assert group["MemberClusters"] == [f"shop-{shard:04}-{node:03}" for shard in (1, 2, 3) for node in (1, 2)]
 
     # Each member is a cache cluster of the group with its node's endpoint; CLUSTER SLOTS names the same nodes.
-    slots = node_client(group["ConfigurationEndpoint"]).execute_command("CLUSTER", "SLOTS")
+    slots = client_for(group["ConfigurationEndpoint"]).execute_command("CLUSTER", "SLOTS")
     served = {(first, last): [node[1] for node in nodes] for first, last, *nodes in slots}
     for node_group in group["NodeGroups"]:
         first, last = (int(bound) for bound in node_group["Slots"].split("-"))
@@ -118,9 +101,9 @@ def test_redis_py_cluster_over_tls_with_an_auth_token(elasticache, emulator_for_
     assert sorted(client.scan_iter()) == sorted(key.encode() for key in keys)
 
     with pytest.raises(redis.AuthenticationError):
-        node_client(endpoint, ssl=True, ssl_ca_certs=ca_file).get("user:1")
+        client_for(endpoint, ssl=True, ssl_ca_certs=ca_file).get("user:1")
     with pytest.raises(redis.ConnectionError):
-        node_client(endpoint).ping()  # plaintext against a TLS node
+        client_for(endpoint).ping()  # plaintext against a TLS node
 
 
 def test_node_group_configuration_places_slots_ids_and_zones(elasticache):
@@ -145,15 +128,15 @@ def test_node_group_configuration_places_slots_ids_and_zones(elasticache):
         ("placed-0007-001", "us-east-1c"),
         ("placed-0007-002", "us-east-1a"),
     ]
-    shards = node_client(group["ConfigurationEndpoint"]).execute_command("CLUSTER", "SHARDS")
+    shards = client_for(group["ConfigurationEndpoint"]).execute_command("CLUSTER", "SHARDS")
     assert sorted(shard[b"slots"] for shard in shards) == [[0, 99, 8000, 16383], [100, 7999]]
 
 
 @pytest.mark.filterwarnings("ignore:Call to '__init__' function with deprecated usage:DeprecationWarning")
 def test_a_replica_serves_reads_after_readonly_and_redirects_writes(elasticache):
     group = create_cluster_group(elasticache, "replicated", NumNodeGroups=2, ReplicasPerNodeGroup=1)
-    primary = node_client(node_endpoint(elasticache, "replicated-0001-001"))
-    replica = node_client(node_endpoint(elasticache, "replicated-0001-002"))
+    primary = client_for(node_endpoint(elasticache, "replicated-0001-001"))
+    replica = client_for(node_endpoint(elasticache, "replicated-0001-002"))
     key = next(f"k{index}" for index in range(100) if key_slot(f"k{index}".encode()) <= 8191)
     primary.set(key, "from-the-primary")
     primary_address = f"127.0.0.1:{primary.connection_pool.connection_kwargs['port']}"
@@ -196,7 +179,7 @@ def test_parameter_groups_and_auth_token_rotation_reach_every_node(elasticache):
 
     def nodes(password: str) -> list[redis.Redis]:
         return [
-            node_client(node_endpoint(elasticache, member), ssl=True, ssl_cert_reqs=None, password=password)
+            client_for(node_endpoint(elasticache, member), ssl=True, ssl_cert_reqs=None, password=password)
             for member in member_ids
         ]
 
@@ -242,7 +225,7 @@ def test_rbac_user_groups_are_the_users_of_every_node(elasticache):
         client.set(key, "v")
     for member in group["MemberClusters"]:
         with pytest.raises(redis.AuthenticationError):
-            node_client(node_endpoint(elasticache, member), ssl=True, ssl_cert_reqs=None).ping()
+            client_for(node_endpoint(elasticache, member), ssl=True, ssl_cert_reqs=None).ping()
 
 
 def test_delete_stops_every_node(elasticache):
