@@ -24,16 +24,26 @@ def is_internal(topic: str) -> bool:
     return topic.startswith("_")
 
 
+def serving_brokers(cluster: dict) -> list[int]:
+    """The ids of the brokers a DescribeCluster answer lists as serving: KRaft also lists fenced ones (stopped,
+    or not yet caught up with the metadata)."""
+    return sorted(broker["broker_id"] for broker in cluster.get("brokers") or [] if not broker.get("is_fenced"))
+
+
 class TopicAdmin:
     """One admin connection, shared by the emulator's threads (kafka-python's client is not thread-safe)."""
 
-    def __init__(self, client) -> None:
+    def __init__(self, client, brokers: int = 1) -> None:
         self._client = client
         self._lock = threading.Lock()
+        # One broker: one replica, whatever the broker's default says. Several: the cluster's default (-1).
+        self.replication_factor = 1 if brokers == 1 else -1
 
     @classmethod
-    def connect(cls, bootstrap: str, timeout: float, broker_exit: Callable[[], str | None]) -> TopicAdmin:
-        """Wait until a metadata request lists a broker at `bootstrap`; fail early if the broker process exits."""
+    def connect(
+        cls, bootstrap: str, timeout: float, broker_exit: Callable[[], str | None], brokers: int = 1
+    ) -> TopicAdmin:
+        """Wait until the metadata lists `brokers` brokers at `bootstrap`; fail early if a broker process exits."""
         try:
             from kafka import KafkaAdminClient
             from kafka.errors import KafkaError
@@ -64,9 +74,10 @@ class TopicAdmin:
                 time.sleep(0.1)
                 continue
             try:
-                if client.describe_cluster().get("brokers"):
-                    return cls(client)
-                last_error = "the metadata lists no broker yet"
+                listed = len(serving_brokers(client.describe_cluster()))
+                if listed >= brokers:
+                    return cls(client, brokers)
+                last_error = f"the metadata lists {listed} of {brokers} broker(s) yet"
             except (KafkaError, OSError) as exc:
                 last_error = f"{type(exc).__name__}: {exc}"
             client.close()
@@ -77,7 +88,7 @@ class TopicAdmin:
         )
 
     def create_topic(self, name: str, partitions: int = 1, configs: dict[str, str] | None = None) -> None:
-        spec = {"num_partitions": partitions, "replication_factor": 1, "configs": configs or {}}
+        spec = {"num_partitions": partitions, "replication_factor": self.replication_factor, "configs": configs or {}}
         with self._lock:
             self._client.create_topics({name: spec}, timeout_ms=REQUEST_TIMEOUT_MS)
             self._wait_until_led(name)
@@ -96,6 +107,11 @@ class TopicAdmin:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"topic {name} had no leader {REQUEST_TIMEOUT_MS} ms after it was created")
             time.sleep(POLL_SECONDS)
+
+    def broker_ids(self) -> list[int]:
+        """The ids of the brokers serving now (a stopped broker is fenced)."""
+        with self._lock:
+            return serving_brokers(self._client.describe_cluster())
 
     def delete_topics(self, names: list[str]) -> None:
         if names:

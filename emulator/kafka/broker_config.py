@@ -58,6 +58,27 @@ IDENTITY = {
 }
 BROKER_PROPERTIES = {**IDENTITY, **SIZING, **TIMING}
 
+
+def replication_defaults(brokers: int) -> dict[str, str]:
+    """Replication as MSK configures a cluster of this size: a 3-AZ cluster (3 or more brokers) replicates
+    topics, the offsets and the transaction state 3 times and wants 2 in sync; a 2-AZ one 2 times and 1.
+
+    One broker keeps SIZING's single replica. `--kafka-config` overrides these like any other setting.
+    """
+    if brokers < 2:
+        return {}
+    copies, in_sync = ("3", "2") if brokers >= 3 else ("2", "1")
+    return {
+        "default.replication.factor": copies,
+        "min.insync.replicas": in_sync,
+        "offsets.topic.replication.factor": copies,
+        "transaction.state.log.replication.factor": copies,
+        "transaction.state.log.min.isr": in_sync,
+        "share.coordinator.state.topic.replication.factor": copies,
+        "share.coordinator.state.topic.min.isr": in_sync,
+    }
+
+
 # What places the broker and its listeners: the twin's own, not overridable.
 OWNED_KEYS = ("process.roles", "node.id", "log.dirs", "listeners", "advertised.listeners", "inter.broker.listener.name")
 OWNED_PREFIXES = ("controller.", "listener.", "ssl.", "sasl.", "security.", "early.start.listeners")
