@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from typing import TypeVar
 
 from cloudtwin.kafka.listeners import SCRAM_MECHANISM
 from cloudtwin.kafka.ports import answers
@@ -13,6 +14,7 @@ from cloudtwin.service import ServiceStartError
 CLIENT_ID = "cloudtwin-admin"
 REQUEST_TIMEOUT_MS = 10_000
 POLL_SECONDS = 0.005
+T = TypeVar("T")
 
 
 class ScramError(Exception):
@@ -90,7 +92,7 @@ class TopicAdmin:
     def create_topic(self, name: str, partitions: int = 1, configs: dict[str, str] | None = None) -> None:
         spec = {"num_partitions": partitions, "replication_factor": self.replication_factor, "configs": configs or {}}
         with self._lock:
-            self._client.create_topics({name: spec}, timeout_ms=REQUEST_TIMEOUT_MS)
+            self._to_controller(lambda: self._client.create_topics({name: spec}, timeout_ms=REQUEST_TIMEOUT_MS))
             self._wait_until_led(name)
 
     def _wait_until_led(self, name: str) -> None:
@@ -116,7 +118,7 @@ class TopicAdmin:
     def delete_topics(self, names: list[str]) -> None:
         if names:
             with self._lock:
-                self._client.delete_topics(names, timeout_ms=REQUEST_TIMEOUT_MS)
+                self._to_controller(lambda: self._client.delete_topics(names, timeout_ms=REQUEST_TIMEOUT_MS))
 
     def list_topics(self) -> list[str]:
         with self._lock:
@@ -153,10 +155,21 @@ class TopicAdmin:
 
     def _alter_scram(self, alterations: list) -> None:
         with self._lock:
-            outcomes = self._client.alter_user_scram_credentials(alterations)
+            outcomes = self._to_controller(lambda: self._client.alter_user_scram_credentials(alterations))
         failed = {user: error for user, error in outcomes.items() if error}
         if failed:
             raise ScramError("; ".join(f"{user}: {error}" for user, error in failed.items()))
+
+    def _to_controller(self, call: Callable[[], T]) -> T:
+        """A request kafka-python sends to the broker it learnt is the controller; when that broker was stopped
+        (a fault test), learn a serving one and send once more: kafka-python keeps the first one it learnt."""
+        from kafka.errors import KafkaConnectionError, NodeNotReadyError, UnknownBrokerIdError
+
+        try:
+            return call()
+        except (UnknownBrokerIdError, NodeNotReadyError, KafkaConnectionError):
+            self._client._controller_id = None  # kafka-python asks the cluster again when it has none
+            return call()
 
     def close(self) -> None:
         with self._lock:

@@ -257,7 +257,7 @@ class KafkaService:
     def client_brokers(self, timeout: float | None = None) -> list[tuple[int, str]]:
         """Once the cluster is ready: (broker id, the plaintext HOST:PORT clients dial) for every broker."""
         self.wait_ready(timeout)
-        if isinstance(self.broker, JvmCluster):
+        if isinstance(self.broker, JvmCluster) and len(self.broker.brokers) > 1:
             return [(broker.node_id, broker.bootstrap) for broker in self.broker.brokers]
         listeners, _ = self.client_listeners()
         return [(1, listeners[PLAINTEXT.name].split(",")[0])]
@@ -293,9 +293,10 @@ class KafkaService:
 
     def _ready_cluster(self) -> JvmCluster:
         if not isinstance(self.broker, JvmCluster):
-            backend = self.choice.backend if self.choice else "no"
+            backend = self.choice.backend if self.choice else "off"
+            runs = "without Kafka" if backend == "off" else f"the {backend} Kafka backend"
             raise BrokerControlError(
-                f"only the JVM backend's brokers can be stopped and started; this emulator runs {backend} Kafka "
+                f"only the JVM backend's brokers can be stopped and started; this emulator runs {runs} "
                 "(use --kafka jvm, with --kafka-brokers 3 for a cluster that survives a stopped broker)"
             )
         if self.state != "ready":
