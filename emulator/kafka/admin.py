@@ -161,15 +161,21 @@ class TopicAdmin:
             raise ScramError("; ".join(f"{user}: {error}" for user, error in failed.items()))
 
     def _to_controller(self, call: Callable[[], T]) -> T:
-        """A request kafka-python sends to the broker it learnt is the controller; when that broker was stopped
-        (a fault test), learn a serving one and send once more: kafka-python keeps the first one it learnt."""
+        """A request kafka-python sends to the broker it learnt is the controller. kafka-python keeps the first one
+        it learnt; when that broker was stopped (a fault test), or is back but not yet in the client's metadata,
+        learn again with fresh metadata and resend, for up to a request timeout."""
         from kafka.errors import KafkaConnectionError, NodeNotReadyError, UnknownBrokerIdError
 
-        try:
-            return call()
-        except (UnknownBrokerIdError, NodeNotReadyError, KafkaConnectionError):
-            self._client._controller_id = None  # kafka-python asks the cluster again when it has none
-            return call()
+        deadline = time.monotonic() + REQUEST_TIMEOUT_MS / 1000
+        while True:
+            try:
+                return call()
+            except (UnknownBrokerIdError, NodeNotReadyError, KafkaConnectionError):
+                if time.monotonic() > deadline:
+                    raise
+                self._client._controller_id = None  # kafka-python asks the cluster again when it has none
+                self._client._manager.cluster.request_update()
+                time.sleep(0.2)
 
     def close(self) -> None:
         with self._lock:
