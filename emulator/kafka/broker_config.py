@@ -48,6 +48,11 @@ TIMING = {
     "group.consumer.min.session.timeout.ms": "1000",
     # Classic-protocol clients may ask for sessions down to 0.5 s (Kafka: 6 s) and heartbeat to match.
     "group.min.session.timeout.ms": "500",
+    # A broker stopped in a fault test can register again only once its last session expired: 4 s, not 9 s,
+    # brings it back within about 5 s, not 10 (bench/kafka_bench.py). 8 heartbeats per session (Kafka: 4.5)
+    # so a broker starved of CPU for a moment on a small machine is not fenced.
+    "broker.session.timeout.ms": "4000",
+    "broker.heartbeat.interval.ms": "500",
 }
 # One KRaft node, broker and controller; brokers talk among themselves on the plaintext listener.
 IDENTITY = {
