@@ -92,7 +92,7 @@ class TopicAdmin:
     def create_topic(self, name: str, partitions: int = 1, configs: dict[str, str] | None = None) -> None:
         spec = {"num_partitions": partitions, "replication_factor": self.replication_factor, "configs": configs or {}}
         with self._lock:
-            self._to_controller(lambda: self._client.create_topics({name: spec}, timeout_ms=REQUEST_TIMEOUT_MS))
+            self._retrying(lambda: self._client.create_topics({name: spec}, timeout_ms=REQUEST_TIMEOUT_MS))
             self._wait_until_led(name)
 
     def _wait_until_led(self, name: str) -> None:
@@ -102,32 +102,41 @@ class TopicAdmin:
         """
         deadline = time.monotonic() + REQUEST_TIMEOUT_MS / 1000
         while True:
-            topics = self._client.describe_topics([name])
-            partitions = [partition for topic in topics for partition in topic.get("partitions") or []]
+            partitions = self._partitions(name)
             if partitions and all(p.get("error_code", 0) == 0 and p.get("leader_id", -1) >= 0 for p in partitions):
                 return
             if time.monotonic() > deadline:
                 raise TimeoutError(f"topic {name} had no leader {REQUEST_TIMEOUT_MS} ms after it was created")
             time.sleep(POLL_SECONDS)
 
+    def partitions(self, topic: str) -> list[dict]:
+        """A topic's partitions as the cluster describes them now: leader_id, replica_nodes, isr_nodes, ..."""
+        with self._lock:
+            return self._partitions(topic)
+
+    def _partitions(self, topic: str) -> list[dict]:
+        described = self._retrying(lambda: self._client.describe_topics([topic]))
+        return [partition for item in described for partition in item.get("partitions") or []]
+
     def broker_ids(self) -> list[int]:
         """The ids of the brokers serving now (a stopped broker is fenced)."""
         with self._lock:
-            return serving_brokers(self._client.describe_cluster())
+            return serving_brokers(self._retrying(self._client.describe_cluster))
 
     def delete_topics(self, names: list[str]) -> None:
         if names:
             with self._lock:
-                self._to_controller(lambda: self._client.delete_topics(names, timeout_ms=REQUEST_TIMEOUT_MS))
+                self._retrying(lambda: self._client.delete_topics(names, timeout_ms=REQUEST_TIMEOUT_MS))
 
     def list_topics(self) -> list[str]:
         with self._lock:
-            return sorted(topic for topic in self._client.list_topics() if not is_internal(topic))
+            return sorted(topic for topic in self._retrying(self._client.list_topics) if not is_internal(topic))
 
     def list_groups(self) -> list[str]:
         with self._lock:
             return sorted(
-                group["group_id"] if isinstance(group, dict) else group[0] for group in self._client.list_groups()
+                group["group_id"] if isinstance(group, dict) else group[0]
+                for group in self._retrying(self._client.list_groups)
             )
 
     def reset(self) -> dict[str, list[str]]:
@@ -138,7 +147,7 @@ class TopicAdmin:
         kept = []
         if groups:
             with self._lock:
-                results = self._client.delete_groups(groups)
+                results = self._retrying(lambda: self._client.delete_groups(groups))
             # {group: "OK" | error name}; a group with live members (NonEmptyGroupError) stays.
             kept = [group for group, outcome in results.items() if outcome != "OK"]
         return {"topics": topics, "groups": [group for group in groups if group not in kept], "groups_in_use": kept}
@@ -155,15 +164,18 @@ class TopicAdmin:
 
     def _alter_scram(self, alterations: list) -> None:
         with self._lock:
-            outcomes = self._to_controller(lambda: self._client.alter_user_scram_credentials(alterations))
+            outcomes = self._retrying(lambda: self._client.alter_user_scram_credentials(alterations))
         failed = {user: error for user, error in outcomes.items() if error}
         if failed:
             raise ScramError("; ".join(f"{user}: {error}" for user, error in failed.items()))
 
-    def _to_controller(self, call: Callable[[], T]) -> T:
-        """A request kafka-python sends to the broker it learnt is the controller. kafka-python keeps the first one
-        it learnt; when that broker was stopped (a fault test), or is back but not yet in the client's metadata,
-        learn again with fresh metadata and resend, for up to a request timeout."""
+    def _retrying(self, call: Callable[[], T]) -> T:
+        """`call`, sent again for up to a request timeout while the broker it goes to is unreachable.
+
+        With a broker stopped in a fault test, kafka-python may pick it (the controller it learnt first and
+        keeps, or a node whose connection is in back-off) or not know a broker just back; it raises instead
+        of trying another. So: forget the controller, ask for fresh metadata, try again.
+        """
         from kafka.errors import KafkaConnectionError, NodeNotReadyError, UnknownBrokerIdError
 
         deadline = time.monotonic() + REQUEST_TIMEOUT_MS / 1000

@@ -71,8 +71,7 @@ def until(condition, what: str):
 
 def partition(cluster: KafkaService, topic: str) -> dict:
     assert cluster.admin is not None
-    [described] = cluster.admin._client.describe_topics([topic])
-    [only] = described["partitions"]
+    [only] = cluster.admin.partitions(topic)
     return only
 
 
