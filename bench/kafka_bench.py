@@ -2,10 +2,11 @@
 
 Broker ready time is measured cold (empty jar cache and empty Maven repository: what a fresh CI
 machine pays once), warm (cloudtwin's JVM backend: storage template and class-data archive), and,
-side by side, a plain Kafka start from the same jars (format storage, then start) as the peer.
+side by side, a plain Kafka start from the same jars (format storage, then start) as the peer, and
+warm for a cluster of several brokers (`--kafka-brokers`), with the time to stop and start one of them.
 Throughput is one kafka-python producer and consumer, so the pure-Python client is the limit.
 
-Run: python bench/kafka_bench.py [--no-cold] [--warm-runs 3] [--messages 50000]
+Run: python bench/kafka_bench.py [--no-cold] [--warm-runs 3] [--cluster-brokers 3] [--messages 50000]
 """
 
 from __future__ import annotations
@@ -88,6 +89,24 @@ def plain_kafka_ready_seconds(jars: KafkaJars) -> float:
         shutil.rmtree(work, ignore_errors=True)
 
 
+def cluster_seconds(brokers: int) -> tuple[float, float, float]:
+    """(ready, stop one broker, start it until it serves again) in seconds, for a cluster of `brokers`."""
+    service = KafkaService(Settings(kafka="jvm", kafka_port=0, kafka_brokers=brokers))
+    started = time.perf_counter()
+    service.start()
+    try:
+        service.wait_ready()
+        ready = time.perf_counter() - started
+        started = time.perf_counter()
+        service.stop_broker(brokers)
+        stopped = time.perf_counter() - started
+        started = time.perf_counter()
+        service.start_broker(brokers)
+        return ready, stopped, time.perf_counter() - started
+    finally:
+        service.stop()
+
+
 def topic_create_delete_ms(service: KafkaService, rounds: int) -> list[float]:
     assert service.admin is not None
     timings = []
@@ -136,6 +155,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--no-cold", action="store_true", help="skip the cold start (it downloads ~65 MB)")
     parser.add_argument("--warm-runs", type=int, default=3)
+    parser.add_argument("--cluster-brokers", type=int, default=3, help="brokers of the cluster measured; 0 skips")
     parser.add_argument("--topic-rounds", type=int, default=50)
     parser.add_argument("--messages", type=int, default=50_000)
     parser.add_argument("--size", type=int, default=100, help="bytes per message")
@@ -163,6 +183,14 @@ def main() -> int:
         f"median of {args.warm_runs}; target < 8 s")  # fmt: skip
     plain = [plain_kafka_ready_seconds(jars) for _ in range(args.warm_runs)]
     row("broker ready, plain Kafka start (peer)", f"{statistics.median(plain):.2f} s", "format + start, same jars")
+    if args.cluster_brokers > 1:
+        runs = [cluster_seconds(args.cluster_brokers) for _ in range(args.warm_runs)]
+        ready, stopped, back = (statistics.median(run[index] for run in runs) for index in range(3))
+        brokers = args.cluster_brokers
+        row(f"{brokers} brokers ready, warm (--kafka-brokers {brokers})", f"{ready:.2f} s",
+            f"median of {args.warm_runs}; {brokers} broker JVMs and a controller")  # fmt: skip
+        row(f"stop one of {brokers} brokers", f"{stopped:.2f} s", "clean shutdown, leaders move")
+        row("start it again, until it serves", f"{back:.2f} s", "JVM start + rejoin (unfenced)")
 
     service = KafkaService(warm)
     service.start()

@@ -60,6 +60,11 @@ class Settings:
     redis_tls_key: str = _setting("", "PEM private key for --redis-tls-cert")
     kafka: str = _setting("auto", "Kafka backend: auto|redpanda|jvm|external=HOST:PORT|off")
     kafka_port: int = _setting(9092, "port the managed Kafka broker listens on; 0 picks a free one")
+    kafka_brokers: int = _setting(
+        1,
+        "brokers in the JVM Kafka cluster (1-9); broker k listens on --kafka-port + 10 x (k - 1) and its TLS, SASL "
+        "and IAM neighbours; with 3 or more, topics default to 3 replicas and min.insync.replicas=2 as on MSK",
+    )
     kafka_advertised: str = _setting(
         "",
         "Kafka address told to clients (health, MSK GetBootstrapBrokers) when they reach the broker under "

@@ -25,6 +25,7 @@ from cloudtwin.service import ServiceStartError
 __all__ = [
     "kafka_admin",
     "kafka_bootstrap",
+    "kafka_broker_faults",
     "kafka_consumer",
     "kafka_group",
     "kafka_producer",
@@ -50,13 +51,15 @@ def running_emulator_bootstrap(endpoint: str) -> str:
     return kafka["bootstrap"]
 
 
-def started_service(backend: str) -> KafkaService:
-    """A ready broker for `backend`; skips when no backend can run here, fails when the chosen one cannot."""
+def started_service(backend: str, settings: dict | None = None) -> KafkaService:
+    """A ready broker for `backend`; skips when no backend can run here, fails when the chosen one cannot.
+
+    `settings`: Kafka settings from the plugin's options (kafka_settings); CLOUDTWIN_* variables fill the rest.
+    """
     from cloudtwin.pytest_plugin.plugin import as_plugin_flags
 
     try:
-        # CLOUDTWIN_* variables still apply (jar cache, start timeout, Redpanda image).
-        service = KafkaService(Settings.resolve({"kafka": backend, "kafka_port": 0}))
+        service = KafkaService(Settings.resolve({**(settings or {}), "kafka": backend, "kafka_port": 0}))
         service.start()
     except ServiceStartError as exc:
         pytest.fail(as_plugin_flags(str(exc)), pytrace=False)
@@ -68,6 +71,18 @@ def started_service(backend: str) -> KafkaService:
         service.stop()
         pytest.fail(as_plugin_flags(f"Kafka ({service.health()['backend']}) did not start: {exc}"), pytrace=False)
     return service
+
+
+def kafka_settings(config: pytest.Config) -> dict:
+    """The Kafka settings of `--cloudtwin-kafka-*` options and ini lines (--cloudtwin-kafka-config,
+    --cloudtwin-kafka-brokers, ...), for a broker the session starts itself."""
+    from cloudtwin.pytest_plugin.plugin import _settings_from_options
+
+    return {
+        name: value
+        for name, value in _settings_from_options(config).items()
+        if name.startswith("kafka_") or name == "redpanda_image"
+    }
 
 
 @pytest.fixture(scope="session")
@@ -87,10 +102,11 @@ def kafka_service(request: pytest.FixtureRequest) -> Iterator[KafkaService]:
         return
     shared = SharedBroker.for_xdist_run()
     owned = None
+    settings = kafka_settings(request.config)
     if shared is None:
-        service = started_service(backend)
+        service = started_service(backend, settings)
     else:
-        bootstrap, owned = shared.join(lambda: started_service(backend))
+        bootstrap, owned = shared.join(lambda: started_service(backend, settings))
         service = owned or started_service(f"external={bootstrap}")
     # Owned by the session's emulator from here on: its health, reset, MSK and stop include it.
     request.getfixturevalue("cloudtwin").services["kafka"] = service
@@ -98,6 +114,45 @@ def kafka_service(request: pytest.FixtureRequest) -> Iterator[KafkaService]:
     if shared is not None:
         shared.leave(owner=owned is not None)
     service.stop()
+
+
+class BrokerFaults:
+    """Stops and starts brokers of a JVM Kafka cluster for a fault test; restore() starts what it stopped."""
+
+    def __init__(self, service: KafkaService) -> None:
+        self.service = service
+        self.stopped: list[int] = []
+
+    def stop(self, broker_id: int) -> dict:
+        """Shut broker `broker_id` down cleanly (its partitions' leaders move to the others); its state back."""
+        report = self.service.stop_broker(broker_id)
+        self.stopped.append(broker_id)
+        return report
+
+    def start(self, broker_id: int) -> dict:
+        """Start a stopped broker again; returns once the cluster lists it as serving."""
+        report = self.service.start_broker(broker_id)
+        if broker_id in self.stopped:
+            self.stopped.remove(broker_id)
+        return report
+
+    def restore(self) -> None:
+        for broker_id in list(self.stopped):
+            self.start(broker_id)
+
+
+@pytest.fixture
+def kafka_broker_faults(kafka_service: KafkaService) -> Iterator[BrokerFaults]:
+    """`stop(broker_id)` / `start(broker_id)` for brokers of the session's JVM Kafka cluster (run the session with
+    --cloudtwin-kafka-brokers 3 to keep serving with one stopped); brokers a test stopped start again after it.
+
+    Only the session that started the cluster can: with --cloudtwin-endpoint, or in an xdist worker that joined
+    another worker's cluster, a stop is refused (BrokerControlError). Under xdist the stop reaches the tests of
+    every worker sharing the cluster.
+    """
+    faults = BrokerFaults(kafka_service)
+    yield faults
+    faults.restore()
 
 
 @pytest.fixture(scope="session")

@@ -107,7 +107,7 @@ class MskControlPlane:
         if not answer.ok:
             return answer.send(start_response)
         document = json.loads(answer.body)
-        render_cluster_info(document["clusterInfo"], cluster, self._kafka_version(), v2)
+        render_cluster_info(document["clusterInfo"], cluster, self._kafka_version(), v2, self._broker_count())
         return answer.send(start_response, json.dumps(document).encode())
 
     def list_clusters_v2(self, environ: dict, start_response) -> Iterable[bytes]:
@@ -115,11 +115,11 @@ class MskControlPlane:
         if not answer.ok:
             return answer.send(start_response)
         document = json.loads(answer.body)
-        version = self._kafka_version()
+        version, brokers = self._kafka_version(), self._broker_count()
         for info in document.get("clusterInfoList") or []:
             cluster = _cluster(info.get("clusterArn", ""))
             if cluster is not None:
-                render_cluster_info(info, cluster, version, v2=True)
+                render_cluster_info(info, cluster, version, v2=True, broker_count=brokers)
         return answer.send(start_response, json.dumps(document).encode())
 
     def delete_cluster(self, environ: dict, start_response, cluster) -> Iterable[bytes]:
@@ -150,9 +150,10 @@ class MskControlPlane:
         kafka, refusal = self._ready_kafka(start_response)
         if refusal is not None:
             return refusal
-        listeners, _ = kafka.client_listeners()
-        host = listeners["PLAINTEXT"].rpartition(":")[0].strip("[]")
-        return respond_json(start_response, 200, {"nodeInfoList": render_nodes(cluster, host, self._kafka_version())})
+        brokers = [(broker_id, address.rpartition(":")[0].strip("[]")) for broker_id, address in kafka.client_brokers()]
+        return respond_json(
+            start_response, 200, {"nodeInfoList": render_nodes(cluster, brokers, self._kafka_version())}
+        )
 
     def associate_scram_secrets(self, environ: dict, start_response, cluster) -> Iterable[bytes]:
         return self._change_scram_secrets(environ, start_response, cluster, associate=True)
@@ -209,6 +210,11 @@ class MskControlPlane:
             message = f"the emulator's Kafka broker is down: {exc}"
             return None, _error(start_response, 400, "BadRequestException", message)
         return kafka, None
+
+    def _broker_count(self) -> int | None:
+        """How many brokers run, where the backend knows (see KafkaService.broker_count)."""
+        kafka = self.emulator.services.get("kafka")
+        return kafka.broker_count if kafka is not None else None  # type: ignore[attr-defined]
 
     def _kafka_version(self) -> str | None:
         """The Kafka release the broker runs, where the backend knows it (the JVM one does)."""

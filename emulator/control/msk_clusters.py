@@ -120,8 +120,14 @@ def bootstrap_brokers(security: ClusterSecurity, listeners: dict[str, str], off:
     return answer
 
 
-def render_cluster_info(info: dict, cluster, kafka_version: str | None, v2: bool) -> dict:
-    """moto's ClusterInfo with the twin's truths in place of its placeholders."""
+def render_cluster_info(
+    info: dict, cluster, kafka_version: str | None, v2: bool, broker_count: int | None = None
+) -> dict:
+    """moto's ClusterInfo with the twin's truths in place of its placeholders.
+
+    `broker_count`: the brokers that run, reported whatever NumberOfBrokerNodes the create asked for (every
+    cluster is served by the one broker set); None (unknown, e.g. an external broker) keeps the request's.
+    """
     # An operation ARN and state details for no operation, and ZooKeeper addresses of a KRaft broker that has none.
     for placeholder in ("activeOperationArn", "stateInfo"):
         info.pop(placeholder, None)
@@ -135,6 +141,8 @@ def render_cluster_info(info: dict, cluster, kafka_version: str | None, v2: bool
         software["configurationArn"] = cluster.configuration_info.get("arn")
         software["configurationRevision"] = cluster.configuration_info.get("revision")
     provisioned["currentBrokerSoftwareInfo"] = software
+    if broker_count is not None:
+        provisioned["numberOfBrokerNodes"] = broker_count
     security = security_of(cluster)
     provisioned["clientAuthentication"] = security.client_authentication()
     encryption = dict(cluster.encryption_info or {})
@@ -146,19 +154,23 @@ def render_cluster_info(info: dict, cluster, kafka_version: str | None, v2: bool
     return info
 
 
-def render_nodes(cluster, advertised_host: str, kafka_version: str | None) -> list[dict]:
-    """ListNodes' NodeInfoList: the broker the twin runs (node id 1), at the address clients dial."""
+def render_nodes(cluster, brokers: list[tuple[int, str]], kafka_version: str | None) -> list[dict]:
+    """ListNodes' NodeInfoList: every broker the twin runs, (broker id, the host clients dial), stopped ones too
+    (as MSK lists a broker that is down). On one host the brokers share the host and differ by port."""
     group = cluster.broker_node_group_info or {}
     subnets = group.get("clientSubnets") or []
-    broker = {
-        "brokerId": 1.0,
-        "clientVpcIpAddress": advertised_host,
-        "currentBrokerSoftwareInfo": {"kafkaVersion": kafka_version or cluster.kafka_version},
-        "endpoints": [advertised_host],
-    }
-    if subnets:
-        broker["clientSubnet"] = subnets[0]
-    node = {"addedToClusterTime": cluster.creation_time, "brokerNodeInfo": broker, "nodeType": "BROKER"}
-    if group.get("instanceType"):
-        node["instanceType"] = group["instanceType"]
-    return [node]
+    nodes = []
+    for index, (broker_id, host) in enumerate(brokers):
+        broker: dict[str, Any] = {
+            "brokerId": float(broker_id),
+            "clientVpcIpAddress": host,
+            "currentBrokerSoftwareInfo": {"kafkaVersion": kafka_version or cluster.kafka_version},
+            "endpoints": [host],
+        }
+        if subnets:
+            broker["clientSubnet"] = subnets[index % len(subnets)]  # MSK spreads brokers over the subnets (AZs)
+        node = {"addedToClusterTime": cluster.creation_time, "brokerNodeInfo": broker, "nodeType": "BROKER"}
+        if group.get("instanceType"):
+            node["instanceType"] = group["instanceType"]
+        nodes.append(node)
+    return nodes

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
+from functools import partial
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
@@ -16,6 +18,7 @@ if TYPE_CHECKING:
 PREFIX = "/_cloudtwin/"
 MOTO_API_PREFIX = "/moto-api/"
 _ALLOWED_HOSTS_SETTING = "--admin-allowed-hosts (CLOUDTWIN_ADMIN_ALLOWED_HOSTS)"
+_KAFKA_BROKER_ROUTE = re.compile(r"^kafka/brokers/(?P<id>\d+)/(?P<action>stop|start)$")
 
 
 class AdminAccess:
@@ -115,8 +118,11 @@ class AdminApi:
             ("queues", "GET"): self.show_queues,
             ("elasticache-ca", "GET"): self.show_elasticache_ca,
         }.get((route, method))
+        broker_route = _KAFKA_BROKER_ROUTE.match(route)
+        if broker_route and method == "POST":
+            handler = partial(self.control_kafka_broker, int(broker_route["id"]), broker_route["action"])
         if handler is None:
-            known = route in ("health", "reset", "clock", "requests", "queues", "elasticache-ca")
+            known = broker_route or route in ("health", "reset", "clock", "requests", "queues", "elasticache-ca")
             status = 405 if known else 404
             return respond_json(start_response, status, {"error": f"no {method} /_cloudtwin/{route}"})
         try:
@@ -188,6 +194,16 @@ class AdminApi:
         if certificates is None:
             raise ValueError("the ElastiCache service is not running")
         return {"ca_file": str(certificates.ca_file), "ca_pem": certificates.ca_pem.decode()}
+
+    def control_kafka_broker(self, broker_id: int, action: str, params: dict) -> dict:
+        """Stop a broker of the JVM Kafka cluster (a clean shutdown; its leaderships move) or start it again; a
+        start answers once the broker serves again. The answer is the broker's id, state and address."""
+        kafka = self.emulator.services.get("kafka")
+        if kafka is None:
+            raise ValueError("this emulator runs without Kafka; start it with --kafka jvm to stop and start brokers")
+        if action == "stop":
+            return {"broker": kafka.stop_broker(broker_id)}  # type: ignore[attr-defined]
+        return {"broker": kafka.start_broker(broker_id)}  # type: ignore[attr-defined]
 
     def _gateway(self):
         return self.emulator.services["aws"].gateway  # type: ignore[attr-defined]

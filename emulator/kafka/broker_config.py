@@ -48,6 +48,11 @@ TIMING = {
     "group.consumer.min.session.timeout.ms": "1000",
     # Classic-protocol clients may ask for sessions down to 0.5 s (Kafka: 6 s) and heartbeat to match.
     "group.min.session.timeout.ms": "500",
+    # A broker stopped in a fault test can register again only once its last session expired: 4 s, not 9 s,
+    # brings it back within about 5 s, not 10 (bench/kafka_bench.py). 8 heartbeats per session (Kafka: 4.5)
+    # so a broker starved of CPU for a moment on a small machine is not fenced.
+    "broker.session.timeout.ms": "4000",
+    "broker.heartbeat.interval.ms": "500",
 }
 # One KRaft node, broker and controller; brokers talk among themselves on the plaintext listener.
 IDENTITY = {
@@ -57,6 +62,27 @@ IDENTITY = {
     "inter.broker.listener.name": "PLAINTEXT",
 }
 BROKER_PROPERTIES = {**IDENTITY, **SIZING, **TIMING}
+
+
+def replication_defaults(brokers: int) -> dict[str, str]:
+    """Replication as MSK configures a cluster of this size: a 3-AZ cluster (3 or more brokers) replicates
+    topics, the offsets and the transaction state 3 times and wants 2 in sync; a 2-AZ one 2 times and 1.
+
+    One broker keeps SIZING's single replica. `--kafka-config` overrides these like any other setting.
+    """
+    if brokers < 2:
+        return {}
+    copies, in_sync = ("3", "2") if brokers >= 3 else ("2", "1")
+    return {
+        "default.replication.factor": copies,
+        "min.insync.replicas": in_sync,
+        "offsets.topic.replication.factor": copies,
+        "transaction.state.log.replication.factor": copies,
+        "transaction.state.log.min.isr": in_sync,
+        "share.coordinator.state.topic.replication.factor": copies,
+        "share.coordinator.state.topic.min.isr": in_sync,
+    }
+
 
 # What places the broker and its listeners: the twin's own, not overridable.
 OWNED_KEYS = ("process.roles", "node.id", "log.dirs", "listeners", "advertised.listeners", "inter.broker.listener.name")

@@ -1,6 +1,7 @@
-"""Apache Kafka on the JVM: one KRaft node (broker and controller) on 127.0.0.1, no Docker.
+"""Apache Kafka on the JVM: one KRaft node (broker, controller or both) on 127.0.0.1, no Docker.
 
-Its listeners are MSK's (plaintext, TLS, mutual TLS, SASL/SCRAM, IAM): see listeners.py.
+A broker's listeners are MSK's (plaintext, TLS, mutual TLS, SASL/SCRAM, IAM): see listeners.py.
+cluster.py puts one or more nodes together.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ import sys
 import tempfile
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cloudtwin.kafka import probes
-from cloudtwin.kafka.broker_config import BROKER_PROPERTIES
+from cloudtwin.kafka.broker_config import IDENTITY, SIZING, TIMING
 from cloudtwin.kafka.exit_report import describe_exit, last_error
 from cloudtwin.kafka.iam_plugin import LOGIN_MODULE, TOKEN_VALIDATOR, ensure_plugin
 from cloudtwin.kafka.jars import KafkaJars
@@ -48,6 +50,43 @@ LOG_TAIL_LINES = 8
 STOP_SECONDS = 20.0
 # A JVM ends with 128 + 15 when SIGTERM ran its shutdown hooks; the guard passes the code on.
 CLEAN_EXIT_CODES = (0, 143)
+COMBINED = "broker,controller"
+CONTROLLER_ONLY = "controller"
+BROKER_ONLY = "broker"
+
+
+@dataclass(frozen=True)
+class NodeRuntime:
+    """What every node of a cluster shares, prepared once: the IAM plugin and the TLS material."""
+
+    plugin_jar: Path | None
+    iam_unavailable: str | None
+    """Why the IAM listener is off, when the plugin could not be built."""
+    tls: TlsMaterial
+
+
+def prepare_runtime(
+    jars: KafkaJars, records_dir: Path, advertised_host: str, progress: Callable[[str], None]
+) -> NodeRuntime:
+    """Java, the jars (fetched if needed), brokers a dead emulator left behind ended, the plugin, the TLS files."""
+    java = probes.java_runtime()
+    if not java.ok:
+        raise ServiceStartError(
+            f"the JVM Kafka backend needs Java 17+: {java.detail}; install a JDK 17+ "
+            "(e.g. apt-get install openjdk-17-jre-headless) or set JAVA_HOME"
+        )
+    jars.ensure(progress)
+    ended = reap_stale(records_dir)
+    if ended:
+        progress(f"ended {len(ended)} Kafka JVM(s) left behind by an emulator that died: pids {ended}")
+    plugin = ensure_plugin(jars)
+    if plugin.unavailable:
+        progress(f"the IAM listener is off: {plugin.unavailable}")
+    # Here, not at import: cryptography would add ~0.1 s to the emulator's start for a broker that may not run.
+    from cloudtwin.kafka.tls import tls_material
+
+    tls = tls_material(jars.cache_dir, sorted({advertised_host, "127.0.0.1", "localhost"}))
+    return NodeRuntime(plugin.jar, plugin.unavailable, tls)
 
 
 class JvmBroker:
@@ -62,16 +101,25 @@ class JvmBroker:
         nice: int = 0,
         account_id: str = "000000000000",
         overrides: dict[str, str] | None = None,
+        node_id: int = 1,
+        roles: str = COMBINED,
+        voters: str | None = None,
     ) -> None:
         """`account_id`: the account an IAM client's access key maps to unless it is a 12-digit account id;
-        `overrides`: server.properties set over the twin's (broker_config.parse_overrides checked them)."""
+        `overrides`: server.properties set over the twin's (broker_config.parse_overrides checked them);
+        `roles`: KRaft process.roles; `voters`: controller.quorum.voters (default: this node itself)."""
         self.jars = jars
+        self.node_id = node_id
+        self.roles = roles
+        self.voters = voters
+        self.halted = False
+        """Stopped on purpose (a fault test) with its data kept for resume()."""
         self.nice = nice
         self.account_id = account_id
         self.overrides = dict(overrides or {})
         self.plan = plan
         self.host = plan.host
-        self.port = plan.ports[PLAINTEXT.name]
+        self.port = plan.ports.get(PLAINTEXT.name)
         self.tls: TlsMaterial | None = None
         self.kafka_version = jars.version
         self._plugin_jar: Path | None = None
@@ -101,50 +149,59 @@ class JvmBroker:
     def log_path(self) -> Path | None:
         return self.work_dir / "broker.log" if self.work_dir else None
 
-    def start(self) -> None:
-        """Fetch the jars if needed, format storage and launch the JVM; readiness is checked by the caller."""
-        java = probes.java_runtime()
-        if not java.ok:
-            raise ServiceStartError(
-                f"the JVM Kafka backend needs Java 17+: {java.detail}; install a JDK 17+ "
-                "(e.g. apt-get install openjdk-17-jre-headless) or set JAVA_HOME"
-            )
-        self.jars.ensure(self.progress)
-        ended = reap_stale(self.records_dir)
-        if ended:
-            self.progress(f"ended {len(ended)} Kafka JVM(s) left behind by an emulator that died: pids {ended}")
-        plugin = ensure_plugin(self.jars)
-        self._plugin_jar = plugin.jar
-        if plugin.unavailable:
-            self.plan = self.plan.without(IAM.name, plugin.unavailable)
-            self.progress(f"the IAM listener is off: {plugin.unavailable}")
-        # Here, not at import: cryptography would add ~0.1 s to the emulator's start for a broker that may not run.
-        from cloudtwin.kafka.tls import tls_material
+    @property
+    def state(self) -> str:
+        """running, stopped (on purpose, resumable), exited (on its own) or not started."""
+        if self.halted:
+            return "stopped"
+        if self.process is None:
+            return "not started"
+        return "running" if self.process.poll() is None else "exited"
 
-        self.tls = tls_material(self.jars.cache_dir, sorted({self.plan.advertised_host, "127.0.0.1", "localhost"}))
+    def launch(self, runtime: NodeRuntime) -> None:
+        """Write the configuration, copy formatted storage and launch the JVM; readiness is checked by the caller."""
+        self._plugin_jar = runtime.plugin_jar
+        if runtime.iam_unavailable and IAM.name in self.plan.ports:
+            self.plan = self.plan.without(IAM.name, runtime.iam_unavailable)
+        self.tls = runtime.tls
         self.work_dir = Path(tempfile.mkdtemp(prefix="cloudtwin-kafka-"))
         config = self._write_config(
             self.work_dir / "server.properties", self.work_dir / "data", self.plan.controller_port, secured=True
         )
-        shutil.copytree(self._storage_template(), self.work_dir / "data")
+        shutil.copytree(self.storage_template(), self.work_dir / "data")
+        _set_node_identity(self.work_dir / "data" / "meta.properties", self.node_id)
         self._launch(config)
 
     def server_properties(self, log_dir: Path, controller_port: int, secured: bool = True) -> dict[str, str]:
-        """The broker's configuration: the twin's, its listeners, then the user's overrides.
+        """The node's configuration: the twin's, its role and listeners, then the overrides.
 
-        Only plaintext and no overrides when not `secured`: formatting storage needs neither.
+        When not `secured`, that of a lone node 1 with plaintext and no overrides: formatting storage needs
+        no more, and the formatted storage serves every node (see storage_template).
         """
-        plan = (
-            self.plan
-            if secured
-            else ListenerPlan(self.host, self.plan.advertised_host, {PLAINTEXT.name: self.port}, {})
-        )
+        if not secured:
+            assert self.port is not None, "storage is formatted with a broker's configuration"
+            plan = ListenerPlan(self.host, self.plan.advertised_host, {PLAINTEXT.name: self.port}, {})
+            return {
+                **IDENTITY,
+                **SIZING,
+                **TIMING,
+                "controller.quorum.voters": f"1@127.0.0.1:{controller_port}",
+                **plan.server_properties(controller_port, None, None, None),
+                "log.dirs": str(log_dir),
+            }
+        identity = {**IDENTITY, "process.roles": self.roles, "node.id": str(self.node_id)}
+        if self.roles == CONTROLLER_ONLY:
+            del identity["inter.broker.listener.name"]  # a controller alone has no broker listener
         return {
-            **BROKER_PROPERTIES,
-            "controller.quorum.voters": f"1@127.0.0.1:{controller_port}",
-            **plan.server_properties(controller_port, self.tls, LOGIN_MODULE, TOKEN_VALIDATOR),
+            **identity,
+            **SIZING,
+            **TIMING,
+            "controller.quorum.voters": self.voters or f"{self.node_id}@127.0.0.1:{controller_port}",
+            **self.plan.server_properties(
+                controller_port, self.tls, LOGIN_MODULE, TOKEN_VALIDATOR, controller=self.roles != BROKER_ONLY
+            ),
             "log.dirs": str(log_dir),
-            **(self.overrides if secured else {}),
+            **self.overrides,
         }
 
     def _write_config(self, path: Path, log_dir: Path, controller_port: int, secured: bool = False) -> Path:
@@ -169,11 +226,11 @@ class JvmBroker:
             *args,
         ]
 
-    def _storage_template(self) -> Path:
-        """KRaft storage formatted once per Kafka release and copied for each broker.
+    def storage_template(self) -> Path:
+        """KRaft storage formatted once per Kafka release and copied for each node.
 
         Formatting is a JVM start of its own (a second or more); with static controller voters the
-        formatted directory names no port, so one copy serves every broker.
+        formatted directory names no port, so one copy serves every node once its node id is set.
         """
         template = self.jars.lib_dir.parent / "storage-template"
         if template.is_dir():
@@ -231,7 +288,7 @@ class JvmBroker:
         # Same interpreter and environment as this process, which found cloudtwin (installed, editable or on
         # PYTHONPATH): the guard is imported from the same place.
         guard = [sys.executable, "-m", "cloudtwin.kafka.orphan_guard", "--nice", str(self.nice), *broker]
-        with open(self.log_path, "wb") as log:
+        with open(self.log_path, "ab") as log:  # a resumed node logs on after its earlier life
             self.process = subprocess.Popen(
                 guard, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, cwd=self.work_dir
             )
@@ -262,10 +319,34 @@ class JvmBroker:
                 return int(line[len(EXIT_PREFIX) :])
         return self.process.returncode
 
+    def request_stop(self) -> None:
+        """Tell the JVM to shut down without waiting, so several nodes shut down at once."""
+        if self.process is not None and self.process.stdin is not None and not self.process.stdin.closed:
+            self.process.stdin.close()  # the guard's cue to stop the JVM (SIGTERM: a clean shutdown)
+
+    def halt(self) -> None:
+        """Shut the JVM down cleanly (a broker hands its leaderships over first) and keep its data for resume()."""
+        self.halted = True  # first: the JVM's exit must not read as a crash to whoever watches it
+        self._end_process()
+
+    def resume(self) -> None:
+        """Start a halted node again on its own data: it rejoins as the same broker and catches up."""
+        if not self.halted or self.work_dir is None:
+            raise RuntimeError(f"node {self.node_id} is {self.state}, not stopped")
+        self.halted = False
+        self._broker_status = None
+        self._launch(self.work_dir / "server.properties")
+
     def stop(self) -> None:
+        self._end_process()
+        self.halted = False
+        if self.work_dir is not None:
+            shutil.rmtree(self.work_dir, ignore_errors=True)
+            self.work_dir = None
+
+    def _end_process(self) -> None:
         if self.process is not None:
-            if self.process.stdin is not None:
-                self.process.stdin.close()  # the guard's cue to stop the JVM
+            self.request_stop()
             try:
                 self.process.wait(STOP_SECONDS)
             except subprocess.TimeoutExpired:
@@ -279,9 +360,28 @@ class JvmBroker:
         if self.broker_pid is not None:
             (self.records_dir / f"{self.broker_pid}.json").unlink(missing_ok=True)
             self.broker_pid = None
-        if self.work_dir is not None:
-            shutil.rmtree(self.work_dir, ignore_errors=True)
-            self.work_dir = None
+
+
+def _set_node_identity(meta_properties: Path, node_id: int) -> None:
+    """Give copied storage this node's id and a directory id of its own (Kafka refuses a log directory whose
+    meta.properties names another node)."""
+    lines = []
+    for line in meta_properties.read_text().splitlines():
+        key = line.partition("=")[0].strip()
+        if key == "node.id":
+            line = f"node.id={node_id}"
+        elif key == "directory.id":
+            line = f"directory.id={_kafka_uuid()}"
+        lines.append(line)
+    meta_properties.write_text("\n".join(lines) + "\n")
+
+
+def _kafka_uuid() -> str:
+    """A random id as Kafka writes one: base64url without padding, never starting with '-' (as Kafka's own)."""
+    while True:
+        text = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not text.startswith("-"):
+            return text
 
 
 def advertised_host(host: str) -> str:

@@ -3,7 +3,8 @@
 MSK serves plaintext on 9092, TLS on 9094, SASL/SCRAM on 9096 and IAM on 9098. The twin keeps those
 offsets from its plaintext port (so `serve` gets exactly MSK's ports), and adds mutual TLS at +3: one
 broker serves every cluster, so a cluster that wants client certificates gets a listener of its own.
-One broker's listeners are planned here so that several brokers can each take a plan of their own.
+With several brokers (`--kafka-brokers N`) broker k takes broker 1's ports + 10 x (k - 1): on one host
+the port, not the host name, tells MSK's brokers apart (9092, 9102, 9112 plaintext; 9098, 9108, 9118 IAM).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
 SCRAM_MECHANISM = "SCRAM-SHA-512"
 # The one free offset below MSK's listeners; Kafka's own examples put the controller at 9093 too.
 CONTROLLER_OFFSET = 1
+# Port distance between one broker's listeners and the next broker's: past the highest offset (+6), and round.
+BROKER_PORT_STRIDE = 10
 
 
 @dataclass(frozen=True)
@@ -60,20 +63,32 @@ class ListenerPlan:
         return {name: f"{self.advertised_host}:{port}" for name, port in self.ports.items()}
 
     def server_properties(
-        self, controller_port: int, tls: TlsMaterial | None, iam_jaas_module: str | None, token_validator: str | None
+        self,
+        controller_port: int,
+        tls: TlsMaterial | None,
+        iam_jaas_module: str | None,
+        token_validator: str | None,
+        controller: bool = True,
     ) -> dict[str, str]:
-        """The listener part of server.properties; the SSL and SASL settings are per listener name."""
+        """The listener part of server.properties; the SSL and SASL settings are per listener name.
+
+        `controller`: this node is (also) the KRaft controller and opens its listener; a broker-only node
+        only dials it. A controller-only node has a plan without client listeners.
+        """
         opened = [listener for listener in ALL if listener.name in self.ports]
         properties = {
             "listeners": ",".join(
                 [f"{item.name}://{self.host}:{self.ports[item.name]}" for item in opened]
-                + [f"CONTROLLER://127.0.0.1:{controller_port}"]
+                + ([f"CONTROLLER://127.0.0.1:{controller_port}"] if controller else [])
             ),
-            "advertised.listeners": ",".join(f"{name}://{address}" for name, address in self.endpoints.items()),
             "listener.security.protocol.map": ",".join(
                 [f"{item.name}:{item.protocol}" for item in opened] + ["CONTROLLER:PLAINTEXT"]
             ),
         }
+        if opened:
+            properties["advertised.listeners"] = ",".join(
+                f"{name}://{address}" for name, address in self.endpoints.items()
+            )
         if tls is not None and len(opened) > 1:
             properties.update(
                 {
@@ -114,27 +129,45 @@ def plaintext_only(backend: str) -> dict[str, str]:
 
 
 def plan_listeners(host: str, advertised_host: str, plaintext_port: int) -> ListenerPlan:
-    """Ports for every listener: at MSK's offsets from `plaintext_port`, or, when that is 0, from a free port
-    whose neighbours at those offsets are free too (and, so the KRaft controller's port sits with them, +1)."""
-    wanted = ALL
+    """One broker's listeners: see plan_cluster."""
+    return plan_cluster(host, advertised_host, plaintext_port, 1)[0]
+
+
+def plan_cluster(host: str, advertised_host: str, plaintext_port: int, brokers: int) -> list[ListenerPlan]:
+    """Ports for every listener of `brokers` brokers, broker k at `BROKER_PORT_STRIDE` x (k - 1) past broker 1.
+
+    Broker 1's listeners sit at MSK's offsets from `plaintext_port`, or, when that is 0, from a free port
+    whose neighbours at every broker's offsets are free too (and, so the KRaft controller's port sits with
+    them, +1). Every plan names the one controller port the brokers share.
+    """
+    offsets = {(index, item.name): index * BROKER_PORT_STRIDE + item.offset for index in range(brokers) for item in ALL}
     if plaintext_port:
         busy = [
-            f"{item.name} {plaintext_port + item.offset}"
-            for item in wanted
-            if item.offset and not port_is_free(host, plaintext_port + item.offset)
+            f"{item} {plaintext_port + offset}" + (f" (broker {index + 1})" if brokers > 1 else "")
+            for (index, item), offset in offsets.items()
+            if offset and not port_is_free(host, plaintext_port + offset)
         ]
         if busy:
             raise ServiceStartError(
                 f"Kafka's listener port(s) {', '.join(busy)} on {host} are in use (the TLS, SASL and IAM "
-                f"listeners sit at MSK's offsets +2/+3/+4/+6 from --kafka-port {plaintext_port}): free them "
-                "or choose another --kafka-port"
+                f"listeners sit at MSK's offsets +2/+3/+4/+6 from --kafka-port {plaintext_port}"
+                + (f", broker k's at +{BROKER_PORT_STRIDE} x (k - 1) from broker 1's" if brokers > 1 else "")
+                + "): free them or choose another --kafka-port"
             )
         base, controller_port = plaintext_port, free_port("127.0.0.1")
     else:
         try:
-            base = free_port_block(host, [CONTROLLER_OFFSET, *(item.offset for item in wanted)])
+            base = free_port_block(host, [CONTROLLER_OFFSET, *offsets.values()])
         except OSError as exc:
             raise ServiceStartError(f"Kafka's listeners: {exc}") from None
         controller_port = base + CONTROLLER_OFFSET
-    ports = {item.name: base + item.offset for item in wanted}
-    return ListenerPlan(host, advertised_host, ports, {}, controller_port)
+    return [
+        ListenerPlan(
+            host,
+            advertised_host,
+            {item.name: base + offsets[index, item.name] for item in ALL},
+            {},
+            controller_port,
+        )
+        for index in range(brokers)
+    ]

@@ -15,10 +15,11 @@ from cloudtwin.kafka import probes
 from cloudtwin.kafka.admin import TopicAdmin
 from cloudtwin.kafka.broker_config import parse_overrides
 from cloudtwin.kafka.choice import ENABLE_HINT, BackendChoice, choose
+from cloudtwin.kafka.cluster import BrokerControlError, JvmCluster
 from cloudtwin.kafka.external import ExternalBroker
 from cloudtwin.kafka.jars import KafkaJars, default_cache_dir
-from cloudtwin.kafka.jvm import JvmBroker, advertised_host
-from cloudtwin.kafka.listeners import PLAINTEXT, plan_listeners
+from cloudtwin.kafka.jvm import advertised_host
+from cloudtwin.kafka.listeners import PLAINTEXT, plan_cluster
 from cloudtwin.kafka.ports import port_is_free
 from cloudtwin.service import ServiceStartError
 
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 WATCH_SECONDS = 1.0
 BEST_EFFORT_NOTE = "serving without Kafka (--kafka auto is best-effort; name a backend to require one)"
+# Each broker is a JVM of its own (about 0.3 GB and a second of CPU to start); beyond this a laptop suffers.
+MAX_BROKERS = 9
 
 
 class Broker(Protocol):
@@ -107,6 +110,14 @@ class KafkaService:
         self._thread = threading.Thread(target=self._run, name="cloudtwin-kafka", daemon=True)
         self._thread.start()
 
+    @property
+    def broker_count(self) -> int | None:
+        """How many brokers the cluster has: the JVM backend's --kafka-brokers, Redpanda's one; None when unknown
+        (an external broker) or off."""
+        if self.choice is None or self.choice.backend in ("off", "external"):
+            return None
+        return self.settings.kafka_brokers if self.choice.backend == "jvm" else 1
+
     def _make_broker(self, choice: BackendChoice) -> Broker:
         settings = self.settings
         overrides = parse_overrides(settings.kafka_config)
@@ -114,6 +125,14 @@ class KafkaService:
             raise ServiceStartError(
                 f"--kafka-config sets the JVM broker's server.properties; the {choice.backend} backend does not "
                 "take it (use --kafka jvm)"
+            )
+        if not 1 <= settings.kafka_brokers <= MAX_BROKERS:
+            raise ServiceStartError(f"--kafka-brokers must be 1-{MAX_BROKERS}, not {settings.kafka_brokers}")
+        if settings.kafka_brokers > 1 and choice.backend != "jvm":
+            raise ServiceStartError(
+                f"--kafka-brokers {settings.kafka_brokers}: the {choice.backend} backend "
+                + ("is one broker that cloudtwin does not run" if choice.backend == "external" else "runs one broker")
+                + "; use --kafka jvm for a cluster of several"
             )
         if choice.backend == "external":
             assert choice.address is not None
@@ -141,9 +160,9 @@ class KafkaService:
                 f"--kafka-nice / CLOUDTWIN_KAFKA_NICE must be 0-19 (a lower priority), not {settings.kafka_nice}"
             )
         cache = Path(settings.kafka_cache_dir) if settings.kafka_cache_dir else default_cache_dir()
-        return JvmBroker(
+        return JvmCluster(
             KafkaJars(cache, repository=settings.kafka_jars_url),
-            plan_listeners(settings.host, advertised_host(settings.host), port),
+            plan_cluster(settings.host, advertised_host(settings.host), port, settings.kafka_brokers),
             cache / "running",
             progress=_say,
             nice=settings.kafka_nice,
@@ -162,7 +181,9 @@ class KafkaService:
                     return
             bootstrap = self.broker.bootstrap
             assert bootstrap is not None
-            self.admin = TopicAdmin.connect(bootstrap, self.settings.kafka_start_timeout, self.broker.exit_reason)
+            self.admin = TopicAdmin.connect(
+                bootstrap, self.settings.kafka_start_timeout, self.broker.exit_reason, self.broker_count or 1
+            )
         except ServiceStartError as exc:
             self._fail(str(exc))
             return
@@ -233,6 +254,55 @@ class KafkaService:
             listeners[PLAINTEXT.name] = self.settings.kafka_advertised
         return listeners, dict(self.broker.unavailable_listeners)
 
+    def client_brokers(self, timeout: float | None = None) -> list[tuple[int, str]]:
+        """Once the cluster is ready: (broker id, the plaintext HOST:PORT clients dial) for every broker."""
+        self.wait_ready(timeout)
+        if isinstance(self.broker, JvmCluster) and len(self.broker.brokers) > 1:
+            return [(broker.node_id, broker.bootstrap) for broker in self.broker.brokers]
+        listeners, _ = self.client_listeners()
+        return [(1, listeners[PLAINTEXT.name].split(",")[0])]
+
+    def stop_broker(self, broker_id: int) -> dict:
+        """Shut one broker of the JVM cluster down cleanly (a fault test); the others take over its leaderships."""
+        cluster = self._ready_cluster()
+        with self._lock:
+            cluster.stop_broker(broker_id)
+        _say(f"broker {broker_id} stopped on request")
+        return self.broker_report(broker_id)
+
+    def start_broker(self, broker_id: int, timeout: float | None = None) -> dict:
+        """Start a stopped broker again and wait until the cluster's metadata lists it (it serves clients again)."""
+        cluster = self._ready_cluster()
+        with self._lock:
+            cluster.start_broker(broker_id)
+        admin = self._ready_admin()
+        broker = cluster.broker(broker_id)
+        deadline = time.monotonic() + (timeout or self.settings.kafka_start_timeout)
+        while broker_id not in _listed(admin):
+            reason = broker.exit_reason()
+            if reason:
+                raise BrokerControlError(f"broker {broker_id} did not come back: {reason}")
+            if time.monotonic() > deadline:
+                raise BrokerControlError(f"broker {broker_id} was started but did not rejoin the cluster in time")
+            time.sleep(0.1)
+        _say(f"broker {broker_id} started again on request")
+        return self.broker_report(broker_id)
+
+    def broker_report(self, broker_id: int) -> dict:
+        return next(item for item in self.health().get("brokers", []) if item["id"] == broker_id)
+
+    def _ready_cluster(self) -> JvmCluster:
+        if not isinstance(self.broker, JvmCluster):
+            backend = self.choice.backend if self.choice else "off"
+            runs = "without Kafka" if backend == "off" else f"the {backend} Kafka backend"
+            raise BrokerControlError(
+                f"only the JVM backend's brokers can be stopped and started; this emulator runs {runs} "
+                "(use --kafka jvm, with --kafka-brokers 3 for a cluster that survives a stopped broker)"
+            )
+        if self.state != "ready":
+            raise BrokerControlError(self.error or f"Kafka is {self.state}")
+        return self.broker
+
     def set_scram_user(self, user: str, password: str) -> None:
         """Create or replace a SASL/SCRAM-SHA-512 credential on the broker."""
         self._ready_admin().set_scram_user(user, password)
@@ -263,7 +333,7 @@ class KafkaService:
     def health(self) -> dict:
         choice = self.choice
         report = {
-            "up": self.state == "ready",
+            "up": self.state == "ready" and self._serving(),
             "state": self.state,
             "backend": choice.backend if choice else None,
             "endpoint": self.bootstrap,
@@ -273,6 +343,10 @@ class KafkaService:
         if self.broker is not None:
             report["listeners"] = dict(self.broker.listeners)
             report["listeners_off"] = dict(self.broker.unavailable_listeners)
+            if isinstance(self.broker, JvmCluster):
+                report["brokers"] = self.broker.broker_states()
+                if self.broker.controller is not None:
+                    report["controller"] = self.broker.controller_state()
             if self.broker.tls is not None:
                 report["tls_ca_file"] = str(self.broker.tls.ca_file)
                 report["tls_client_certificate"] = str(self.broker.tls.client_certificate)
@@ -282,6 +356,12 @@ class KafkaService:
         if self.error:
             report["error"] = self.error
         return report
+
+    def _serving(self) -> bool:
+        """False only when every broker of the JVM cluster was stopped on request."""
+        if not isinstance(self.broker, JvmCluster):
+            return True
+        return any(broker.state == "running" for broker in self.broker.brokers)
 
     def reset(self) -> None:
         """Delete every non-internal topic and consumer group; a broker still starting, or gone, has none."""
@@ -298,6 +378,16 @@ class KafkaService:
             f"bootstrap {self.bootstrap or 'known once the container runs'} "
             "(`cloudtwin status` shows when it is ready)"
         )
+
+
+def _listed(admin: TopicAdmin) -> list[int]:
+    """The broker ids the metadata lists; none while the cluster cannot answer (it may be between leaders)."""
+    from kafka.errors import KafkaError
+
+    try:
+        return admin.broker_ids()
+    except (KafkaError, OSError):
+        return []
 
 
 def _say(line: str) -> None:

@@ -12,8 +12,8 @@ from cloudtwin.config import Settings
 from cloudtwin.kafka import probes
 from cloudtwin.kafka import service as kafka_service_module
 from cloudtwin.kafka.choice import choose
+from cloudtwin.kafka.cluster import JvmCluster
 from cloudtwin.kafka.jars import KafkaJars
-from cloudtwin.kafka.jvm import JvmBroker
 from cloudtwin.kafka.service import KafkaService
 from cloudtwin.process import Emulator
 from cloudtwin.service import ServiceStartError
@@ -183,7 +183,7 @@ def test_a_broker_that_dies_shows_as_down_with_the_reason(monkeypatch):
 def test_the_jvm_broker_gets_the_configured_niceness_and_a_bad_one_is_refused():
     service = KafkaService(Settings(kafka="jvm", kafka_port=0, kafka_nice=7))
     broker = service._make_broker(choose("jvm"))
-    assert isinstance(broker, JvmBroker) and broker.nice == 7
+    assert isinstance(broker, JvmCluster) and [node.nice for node in broker.nodes] == [7]
     assert Settings().kafka_nice > 0, "by default the broker must not compete with the endpoints"
 
     with pytest.raises(ServiceStartError, match="--kafka-nice"):

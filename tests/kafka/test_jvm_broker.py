@@ -10,6 +10,7 @@ import pytest
 
 from cloudtwin.config import Settings
 from cloudtwin.kafka import probes
+from cloudtwin.kafka.cluster import JvmCluster
 from cloudtwin.kafka.jvm import JvmBroker
 from cloudtwin.kafka.service import KafkaService
 
@@ -27,8 +28,8 @@ def jvm_service():
 
 
 def jvm_broker(service: KafkaService) -> JvmBroker:
-    assert isinstance(service.broker, JvmBroker)
-    return service.broker
+    assert isinstance(service.broker, JvmCluster) and len(service.broker.nodes) == 1
+    return service.broker.brokers[0]
 
 
 def test_a_broker_killed_under_the_emulator_shows_as_down(jvm_service):
