@@ -157,16 +157,24 @@ def pubsub_latency(port: int, messages: int = 2000) -> tuple[float, float]:
     return statistics.median(delays) * 1000, delays[int(len(delays) * 0.99) - 1] * 1000
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def benchmark_arguments(description: str, skip_peers_help: str) -> argparse.Namespace | None:
+    """The options of the redis-benchmark driven benches; None, after saying why, without redis-benchmark."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=50_000)
     parser.add_argument("--clients", type=int, default=10)
     parser.add_argument("--pipeline", type=int, default=16)
     parser.add_argument("--repeat", type=int, default=1, help="runs per measurement; the table shows the best")
-    parser.add_argument("--skip-peers", action="store_true", help="measure cloudtwin only")
+    parser.add_argument("--skip-peers", action="store_true", help=skip_peers_help)
     args = parser.parse_args()
     if shutil.which("redis-benchmark") is None:
         print("redis-benchmark is not installed (apt-get install redis-tools or redis-server)", file=sys.stderr)
+        return None
+    return args
+
+
+def main() -> int:
+    args = benchmark_arguments(__doc__, "measure cloudtwin only")
+    if args is None:
         return 1
 
     results: dict[str, dict] = {}

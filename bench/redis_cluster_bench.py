@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 
 import redis
-from redis_bench import REPO, free_port, running, wait_for_ping
+from redis_bench import REPO, benchmark_arguments, free_port, running, wait_for_ping
 
 TESTS = ["SET", "GET", "INCR", "LPUSH", "HSET"]
 SHARDS = 3
@@ -132,15 +132,8 @@ def publish_latency(ports: list[int], messages: int = 1000) -> float:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--requests", type=int, default=50_000)
-    parser.add_argument("--clients", type=int, default=10)
-    parser.add_argument("--pipeline", type=int, default=16)
-    parser.add_argument("--repeat", type=int, default=1, help="runs per measurement; the table shows the best")
-    parser.add_argument("--skip-peers", action="store_true", help="measure cloudtwin's cluster only")
-    args = parser.parse_args()
-    if shutil.which("redis-benchmark") is None:
-        print("redis-benchmark is not installed (apt-get install redis-tools or redis-server)", file=sys.stderr)
+    args = benchmark_arguments(__doc__, "measure cloudtwin's cluster only")
+    if args is None:
         return 1
     targets = {"cloudtwin cluster": twin_cluster, "redis-server cluster": real_cluster, "cloudtwin": twin_standalone}
     results: dict[str, dict] = {}
