@@ -6,18 +6,18 @@ and a start pays for no key generation; the broker's certificate is kept per set
 
 from __future__ import annotations
 
-import datetime
 import fcntl
 import hashlib
-import ipaddress
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.x509.oid import ExtendedKeyUsageOID
+
+from cloudtwin.certificates import general_name, new_ca, pem, pkcs8_pem, signed_certificate
 
 KEY_BITS = 2048
 CA_DAYS = 3650
@@ -46,91 +46,29 @@ def tls_material(cache_dir: Path, hosts: list[str]) -> TlsMaterial:
     with open(tls_dir / "ca.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not (ca_file.is_file() and ca_key_file.is_file() and client_certificate.is_file()):
-            ca_key, ca_cert = _self_signed_ca()
-            key, cert = _signed_leaf(ca_key, ca_cert, CLIENT_NAME, [], ExtendedKeyUsageOID.CLIENT_AUTH)
-            _write_private(client_key, _pkcs8(key))
-            client_certificate.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-            _write_private(ca_key_file, _pkcs8(ca_key))
+            ca_key, ca_cert = new_ca(CA_NAME, CA_DAYS, _new_key)
+            key, cert = signed_certificate(
+                ca_key, ca_cert, CLIENT_NAME, [], ExtendedKeyUsageOID.CLIENT_AUTH, LEAF_DAYS, _new_key
+            )
+            _write_private(client_key, pkcs8_pem(key))
+            client_certificate.write_bytes(pem(cert))
+            _write_private(ca_key_file, pkcs8_pem(ca_key))
             # Published last: its presence means the set is complete.
-            ca_file.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
+            ca_file.write_bytes(pem(ca_cert))
         keystore = tls_dir / f"broker-{hashlib.sha256(','.join(hosts).encode()).hexdigest()[:12]}.pem"
         if not keystore.is_file():
             ca_key = serialization.load_pem_private_key(ca_key_file.read_bytes(), password=None)
             ca_cert = x509.load_pem_x509_certificate(ca_file.read_bytes())
-            key, cert = _signed_leaf(ca_key, ca_cert, hosts[0], hosts, ExtendedKeyUsageOID.SERVER_AUTH)
-            chain = cert.public_bytes(serialization.Encoding.PEM) + ca_cert.public_bytes(serialization.Encoding.PEM)
-            _write_private(keystore, _pkcs8(key) + chain)
+            names = [general_name(host) for host in hosts]
+            key, cert = signed_certificate(
+                ca_key, ca_cert, hosts[0], names, ExtendedKeyUsageOID.SERVER_AUTH, LEAF_DAYS, _new_key
+            )
+            _write_private(keystore, pkcs8_pem(key) + pem(cert) + pem(ca_cert))
     return TlsMaterial(ca_file, keystore, client_certificate, client_key)
 
 
-def _self_signed_ca() -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=KEY_BITS)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, CA_NAME)])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=CA_DAYS))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                key_cert_sign=True,
-                crl_sign=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )  # fmt: skip
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    return key, cert
-
-
-def _signed_leaf(
-    ca_key, ca_cert: x509.Certificate, common_name: str, hosts: list[str], usage: x509.ObjectIdentifier
-) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=KEY_BITS)
-    now = datetime.datetime.now(datetime.UTC)
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)]))
-        .issuer_name(ca_cert.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=LEAF_DAYS))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_cert.public_key()), critical=False
-        )  # fmt: skip
-    )
-    if hosts:
-        builder = builder.add_extension(x509.SubjectAlternativeName([_general_name(h) for h in hosts]), critical=False)
-    return key, builder.sign(ca_key, hashes.SHA256())
-
-
-def _general_name(host: str) -> x509.GeneralName:
-    try:
-        return x509.IPAddress(ipaddress.ip_address(host))
-    except ValueError:
-        return x509.DNSName(host)
-
-
-def _pkcs8(key) -> bytes:
-    return key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
+def _new_key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=KEY_BITS)
 
 
 def _write_private(path: Path, data: bytes) -> None:

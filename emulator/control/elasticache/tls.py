@@ -3,19 +3,21 @@ in-transit encryption. Clients verify the server against the CA file, under the 
 
 from __future__ import annotations
 
-import ipaddress
 import shutil
 import ssl
 import tempfile
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.x509.oid import ExtendedKeyUsageOID
 
-VALIDITY = timedelta(days=365)
+from cloudtwin.certificates import general_name, new_ca, pem, pkcs8_pem, signed_certificate
+
+VALIDITY_DAYS = 365
+
+
+def _new_key() -> ec.EllipticCurvePrivateKey:
+    return ec.generate_private_key(ec.SECP256R1())
 
 
 class TwinCertificates:
@@ -26,39 +28,14 @@ class TwinCertificates:
         self.ca_file = self.directory / "ca.pem"
         self.cert_file = self.directory / "server.pem"
         self.key_file = self.directory / "server.key"
-        ca_key = ec.generate_private_key(ec.SECP256R1())
-        ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "cloudtwin ElastiCache CA")])
-        now = datetime.now(UTC) - timedelta(minutes=5)
-        ca_cert = (
-            _builder(ca_name, ca_name, ca_key.public_key(), now)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-            .add_extension(
-                x509.KeyUsage(
-                    digital_signature=True, key_cert_sign=True, crl_sign=True, content_commitment=False,
-                    key_encipherment=False, data_encipherment=False, key_agreement=False, encipher_only=False,
-                    decipher_only=False,
-                ),
-                critical=True,
-            )
-            .sign(ca_key, hashes.SHA256())
-        )  # fmt: skip
-        server_key = ec.generate_private_key(ec.SECP256R1())
-        server_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-        server_cert = (
-            _builder(server_name, ca_name, server_key.public_key(), now)
-            .add_extension(x509.SubjectAlternativeName(_names(host)), critical=False)
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-            .sign(ca_key, hashes.SHA256())
+        ca_key, ca_cert = new_ca("cloudtwin ElastiCache CA", VALIDITY_DAYS, _new_key)
+        server_key, server_cert = signed_certificate(
+            ca_key, ca_cert, "localhost", _names(host), ExtendedKeyUsageOID.SERVER_AUTH, VALIDITY_DAYS, _new_key
         )
-        self.ca_pem = ca_cert.public_bytes(serialization.Encoding.PEM)
+        self.ca_pem = pem(ca_cert)
         self.ca_file.write_bytes(self.ca_pem)
-        self.cert_file.write_bytes(server_cert.public_bytes(serialization.Encoding.PEM) + self.ca_pem)
-        self.key_file.write_bytes(
-            server_key.private_bytes(
-                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-            )
-        )
+        self.cert_file.write_bytes(pem(server_cert) + self.ca_pem)
+        self.key_file.write_bytes(pkcs8_pem(server_key))
         self.key_file.chmod(0o600)
 
     def server_context(self) -> ssl.SSLContext:
@@ -72,28 +49,9 @@ class TwinCertificates:
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
-def _builder(subject: x509.Name, issuer: x509.Name, public_key, not_before: datetime) -> x509.CertificateBuilder:
-    return (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(issuer)
-        .public_key(public_key)
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(not_before)
-        .not_valid_after(not_before + VALIDITY)
-    )
-
-
-def _names(host: str) -> list[x509.GeneralName]:
+def _names(host: str) -> list:
     """localhost, the loopback addresses, and the emulator's own host when it binds one address."""
-    names: list[x509.GeneralName] = [
-        x509.DNSName("localhost"),
-        x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
-        x509.IPAddress(ipaddress.ip_address("::1")),
-    ]
-    if host not in ("", "0.0.0.0", "::", "localhost", "127.0.0.1", "::1"):
-        try:
-            names.append(x509.IPAddress(ipaddress.ip_address(host)))
-        except ValueError:
-            names.append(x509.DNSName(host))
-    return names
+    hosts = ["localhost", "127.0.0.1", "::1"]
+    if host not in ("", "0.0.0.0", "::", *hosts):
+        hosts.append(host)
+    return [general_name(name) for name in hosts]
