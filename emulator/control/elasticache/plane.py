@@ -208,8 +208,7 @@ class ElastiCacheControlPlane:
 
     def create_cache_cluster(self, store: RegionStore, request: QueryRequest) -> dict:
         cluster_id = identifier(request.text("CacheClusterId"), "CacheClusterId", 50)
-        if cluster_id in store.cluster_ids():
-            raise ElastiCacheError("CacheClusterAlreadyExists", f"Cache cluster {cluster_id} already exists.")
+        _check_cluster_ids_free(store, [cluster_id])
         if request.text("ReplicationGroupId"):
             raise ElastiCacheError.invalid_combination(
                 "cloudtwin does not add cache clusters to an existing replication group; create the group with "
@@ -303,19 +302,13 @@ class ElastiCacheControlPlane:
             return self._create_cluster_mode_group(store, request, group_id, description)
         settings, parameter_group = self._settings(store, request)
         topology = group_topology(request, group_id, store.region)
-        taken = sorted(store.cluster_ids() & set(topology.cluster_ids))
-        if taken:
-            raise ElastiCacheError("CacheClusterAlreadyExists", f"Cache cluster {taken[0]} already exists.")
+        _check_cluster_ids_free(store, topology.cluster_ids)
         failover = bool(request.flag("AutomaticFailoverEnabled"))
         multi_az = bool(request.flag("MultiAZEnabled"))
         _check_failover_settings(failover, multi_az, len(topology.cluster_ids))
         live = self._start(store, settings, parameter_group, topology.cluster_ids, topology.zones, group_endpoints=True)
         cache = Cache(group_id, True, settings, live, store.arn_prefix, description, failover, multi_az)
-        store.groups[group_id] = cache
-        for user_group in settings.user_group_ids:
-            store.user_groups.get(user_group).replication_groups.append(group_id)
-        self._tag(store, cache.arn, request)
-        return {"ReplicationGroup": describe.replication_group(cache, "creating")}
+        return self._register_group(store, cache, request)
 
     def _create_cluster_mode_group(
         self, store: RegionStore, request: QueryRequest, group_id: str, description: str
@@ -324,10 +317,7 @@ class ElastiCacheControlPlane:
         group was created. Automatic failover is always on in cluster mode, as ElastiCache has it."""
         settings, parameter_group = self._settings(store, request, cluster_mode=True)
         shards = cluster_mode_enabled_topology(request, group_id, store.region)
-        cluster_ids = {cluster_id for shard in shards for cluster_id in shard.cluster_ids}
-        taken = sorted(store.cluster_ids() & cluster_ids)
-        if taken:
-            raise ElastiCacheError("CacheClusterAlreadyExists", f"Cache cluster {taken[0]} already exists.")
+        _check_cluster_ids_free(store, [cluster_id for shard in shards for cluster_id in shard.cluster_ids])
         if request.flag("AutomaticFailoverEnabled") is False:
             raise ElastiCacheError.invalid_combination(
                 "Cluster mode enabled replication groups have automatic failover enabled (AutomaticFailoverEnabled)."
@@ -338,9 +328,13 @@ class ElastiCacheControlPlane:
         live = self._start_cluster(store, settings, parameter_group, shards)
         mode = (request.text("ClusterMode") or "enabled").lower()
         cache = Cache(group_id, True, settings, live, store.arn_prefix, description, True, multi_az, mode)
-        store.groups[group_id] = cache
-        for user_group in settings.user_group_ids:
-            store.user_groups.get(user_group).replication_groups.append(group_id)
+        return self._register_group(store, cache, request)
+
+    def _register_group(self, store: RegionStore, cache: Cache, request: QueryRequest) -> dict:
+        """A started replication group joins the store, its user groups and its tags; the create's answer."""
+        store.groups[cache.cache_id] = cache
+        for user_group in cache.settings.user_group_ids:
+            store.user_groups.get(user_group).replication_groups.append(cache.cache_id)
         self._tag(store, cache.arn, request)
         return {"ReplicationGroup": describe.replication_group(cache, "creating")}
 
@@ -632,3 +626,9 @@ def _refuse_others(request: QueryRequest, enacted: frozenset[str]) -> None:
                 f"cloudtwin cannot apply {name.split('.')[0]} to a running cache; it applies "
                 f"{', '.join(sorted(enacted - {'CacheClusterId', 'ReplicationGroupId'}))}"
             )
+
+
+def _check_cluster_ids_free(store: RegionStore, cluster_ids: list[str]) -> None:
+    taken = sorted(store.cluster_ids() & set(cluster_ids))
+    if taken:
+        raise ElastiCacheError("CacheClusterAlreadyExists", f"Cache cluster {taken[0]} already exists.")
