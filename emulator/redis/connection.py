@@ -289,16 +289,16 @@ class ClientConnection:
         if first in SHARED_CONTAINERS:
             server_command = shared_subcommand(args)
         found = None if server_command is not None or first in CONTAINERS else resolve(args)
+        known = server_command.signature if server_command else found[0] if found else None
         if not self.authenticated and not (server_command and server_command.allowed_before_auth):
-            known = server_command.signature if server_command else found[0] if found else None
             self._refuse(NOAUTH, known.name if known else None)
             return
-        known = server_command.signature if server_command else found[0] if found else None
+        role = self.role
         # A primary's listener (all but replicas and reader endpoints) pays one attribute read per command here.
         if (
-            self.role.primary_address is not None
+            role.primary_address is not None
             and known is not None
-            and self.role.refuses_request(known, args, self.socket.version)
+            and role.refuses_request(known, args, self.socket.version)
         ):
             if self.socket._transaction is not None:
                 self.socket._transaction_failed = True
