@@ -40,12 +40,15 @@ REDIS_VERSION = "7.0.15"
 _CATEGORY_CLASSES = {"@string": "$", "@list": "l", "@set": "s", "@hash": "h", "@sortedset": "z", "@stream": "t"}
 
 
-def _command_table() -> tuple[frozenset[bytes], frozenset[bytes], dict[bytes, str], frozenset[str], frozenset[str]]:
-    """Read-only and deny-on-OOM commands, each command's event class, the commands MONITOR leaves out (admin and
+def _command_table() -> tuple[
+    frozenset[bytes], frozenset[bytes], frozenset[bytes], dict[bytes, str], frozenset[str], frozenset[str]
+]:
+    """Read-only, write and deny-on-OOM commands, each command's event class, the commands MONITOR leaves out (admin and
     skip_monitor ones) and those SLOWLOG leaves out, from the table fakeredis ships."""
     with open(os.path.join(os.path.dirname(fakeredis.__file__), "commands.json")) as table:
         commands = json.load(table)
     readonly = frozenset(name.encode() for name, info in commands.items() if "readonly" in info[2])
+    write = frozenset(name.encode() for name, info in commands.items() if "write" in info[2])
     denyoom = frozenset(name.encode() for name, info in commands.items() if "denyoom" in info[2])
     classes = {}
     for name, info in commands.items():
@@ -55,10 +58,17 @@ def _command_table() -> tuple[frozenset[bytes], frozenset[bytes], dict[bytes, st
     # Admin commands in redis that fakeredis's table lacks, because the server implements them.
     unmonitored |= {"config get", "config resetstat", "config rewrite", "monitor"} | SCRIPT_COMMANDS
     unlogged = frozenset(name for name, info in commands.items() if "skip_slowlog" in info[2])
-    return readonly, denyoom, classes, unmonitored, unlogged
+    return readonly, write, denyoom, classes, unmonitored, unlogged
 
 
-READONLY_COMMANDS, DENYOOM_COMMANDS, EVENT_CLASSES, UNMONITORED_COMMANDS, UNLOGGED_COMMANDS = _command_table()
+(
+    READONLY_COMMANDS,
+    WRITE_COMMANDS,
+    DENYOOM_COMMANDS,
+    EVENT_CLASSES,
+    UNMONITORED_COMMANDS,
+    UNLOGGED_COMMANDS,
+) = _command_table()
 
 
 class RedisEngine:

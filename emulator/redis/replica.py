@@ -3,32 +3,19 @@ endpoints), sharing the primary's data as a twin may, but refusing writes with r
 
 from __future__ import annotations
 
-import json
-import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from fakeredis._helpers import SimpleError
 
 from cloudtwin.redis.dispatch import check_arity
+from cloudtwin.redis.engine import WRITE_COMMANDS
 
 if TYPE_CHECKING:
     from fakeredis._commands import Signature
 
 # redis-server's shared.roslaveerr, sent to a write on a replica with replica-read-only yes (ElastiCache's setting).
 READONLY_REPLICA = "READONLY You can't write against a read only replica."
-
-
-def _write_commands() -> frozenset[bytes]:
-    """The commands redis flags `write`, from the table fakeredis ships (the one engine.py reads its flags from)."""
-    import fakeredis
-
-    with open(os.path.join(os.path.dirname(fakeredis.__file__), "commands.json")) as table:
-        commands = json.load(table)
-    return frozenset(name.encode() for name, info in commands.items() if "write" in info[2])
-
-
-WRITE_COMMANDS = _write_commands()
 
 
 @dataclass

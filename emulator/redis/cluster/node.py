@@ -12,7 +12,8 @@ from fakeredis._helpers import SimpleError
 
 from cloudtwin.redis.cluster.keys import CROSS_SLOT, command_slot, commands_slot
 from cloudtwin.redis.cluster.topology import ClusterTopology, NodeAddress
-from cloudtwin.redis.replica import WRITE_COMMANDS, NodeRole
+from cloudtwin.redis.engine import WRITE_COMMANDS
+from cloudtwin.redis.replica import NodeRole
 
 if TYPE_CHECKING:
     from fakeredis._commands import Signature
