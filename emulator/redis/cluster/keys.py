@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from cloudtwin.redis.cluster.slots import key_slot
-from cloudtwin.redis.commands.command import _key_positions
+from cloudtwin.redis.commands.command import key_positions
 from cloudtwin.redis.commands.command_table import CommandEntry, command_table
 from cloudtwin.redis.commands.registry import SERVER_COMMANDS
 
@@ -59,11 +59,11 @@ def _positions(entry: CommandEntry, argv: Sequence[bytes]) -> tuple[int, ...]:
     search (XREAD's STREAMS, SORT's STORE, ...) is read afresh each time."""
     counts = _count_positions(entry)
     if counts is None or len(argv) > MAX_PLANNED_ARGUMENTS:
-        return tuple(index for index, _ in _key_positions(entry, list(argv)))
+        return tuple(index for index, _ in key_positions(entry, list(argv)))
     planned = (entry.name, len(argv), *(argv[index] for index in counts if index < len(argv)))
     positions = _planned_positions.get(planned)
     if positions is None:
-        positions = tuple(index for index, _ in _key_positions(entry, list(argv)))
+        positions = tuple(index for index, _ in key_positions(entry, list(argv)))
         if len(_planned_positions) >= MAX_PLANS:
             _planned_positions.clear()
         _planned_positions[planned] = positions

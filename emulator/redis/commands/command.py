@@ -45,7 +45,7 @@ def _members(captured: Any) -> list:
     return [item["+"] if isinstance(item, dict) else item for item in captured["~"]]
 
 
-def _key_positions(entry: CommandEntry, argv: list[bytes]) -> list[tuple[int, list[str]]]:
+def key_positions(entry: CommandEntry, argv: list[bytes]) -> list[tuple[int, list[str]]]:
     """(argument index, flags) of each key in `argv` (argv[0] the command), by the entry's key specifications."""
     found: list[tuple[int, list[str]]] = []
     argc = len(argv)
@@ -119,7 +119,7 @@ def command_keys(argv: list[bytes]) -> list[bytes]:
         return []
     if entry.raw[9] and len(argv) > 1:
         entry = table.find(f"{entry.name}|{argv[1].decode(errors='replace')}") or entry
-    return [argv[index] for index, _ in _key_positions(entry, argv)]
+    return [argv[index] for index, _ in key_positions(entry, argv)]
 
 
 class IntrospectionCommands(ServerCommandsBase):
@@ -199,7 +199,7 @@ class IntrospectionCommands(ServerCommandsBase):
             raise SimpleError("ERR Invalid number of arguments specified for command")
         if not entry.raw[8]["~"]:
             raise SimpleError("ERR The command has no key arguments")
-        keys = _key_positions(entry, list(argv))
+        keys = key_positions(entry, list(argv))
         if not keys and "no_mandatory_keys" not in _members(entry.raw[2]):
             raise SimpleError("ERR Invalid arguments specified for command")
         return keys
