@@ -94,6 +94,19 @@ def _assign_slots_and_meet(clients: list[redis.Redis]) -> None:
         clients[0].execute_command("CLUSTER", "MEET", "127.0.0.1", client.connection_pool.connection_kwargs["port"])
 
 
+def _all_linked(clients: list[redis.Redis]) -> bool:
+    """Every node knows every other over a connected bus link: right after the meet a node can still list a peer as
+    disconnected (or in handshake), and CLUSTER NODES would say so."""
+    for client in clients:
+        lines = client.execute_command("CLUSTER", "NODES").decode().splitlines()
+        if len(lines) != len(clients):
+            return False
+        for fields in (line.split(" ") for line in lines):
+            if fields[7] != "connected" or any(flag in fields[2] for flag in ("handshake", "fail", "noaddr")):
+                return False
+    return True
+
+
 @pytest.fixture(scope="module")
 def real_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClusterPorts]:
     """Three redis-server nodes with cluster mode enabled, given the twin's slot ranges with CLUSTER ADDSLOTSRANGE and
@@ -104,10 +117,13 @@ def real_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClusterPo
         try:
             _assign_slots_and_meet(clients)
             wait_until(
-                lambda: all(
-                    b"cluster_state:ok" in client.execute_command("CLUSTER", "INFO")
-                    and len(client.execute_command("CLUSTER", "SLOTS")) == 3
-                    for client in clients
+                lambda: (
+                    _all_linked(clients)
+                    and all(
+                        b"cluster_state:ok" in client.execute_command("CLUSTER", "INFO")
+                        and len(client.execute_command("CLUSTER", "SLOTS")) == 3
+                        for client in clients
+                    )
                 ),
                 "the real cluster did not reach cluster_state:ok",
             )
@@ -147,6 +163,7 @@ def real_replicated_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterato
             wait_until(
                 lambda: (
                     linked()
+                    and _all_linked(clients)
                     and all(
                         b"cluster_state:ok" in client.execute_command("CLUSTER", "INFO")
                         and all(len(entry) == 4 for entry in client.execute_command("CLUSTER", "SLOTS"))
