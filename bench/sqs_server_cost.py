@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from sqs_bench import free_port, wait_for_port
@@ -50,7 +51,11 @@ class Client:
         return self.reader.read(length)
 
 
-def measure(requests: dict[str, bytes], port: int, process: subprocess.Popen, out: Path, count: int) -> dict:
+Step = Callable[[Client], object]
+
+
+def measure(steps: dict[str, Step], port: int, process: subprocess.Popen, out: Path, count: int) -> dict:
+    """Instructions per call of each step (a step is one request, or a few that belong together)."""
     client = Client(port)
     ping = request(port, "ListQueues", {})
 
@@ -60,17 +65,21 @@ def measure(requests: dict[str, bytes], port: int, process: subprocess.Popen, ou
         client.call(ping)
 
     totals = {}
-    for name, data in requests.items():
+    for name, step in steps.items():
         for _ in range(200):
-            client.call(data)
+            step(client)
         control("--zero")
         control("-i", "on")
         for _ in range(count):
-            client.call(data)
+            step(client)
         control("-i", "off")
         control("--dump")
         totals[name] = _dump_total(out / f"callgrind.out.{process.pid}.{len(totals) + 1}") / count
     return totals
+
+
+def _one(data: bytes) -> Step:
+    return lambda client: client.call(data)
 
 
 def _dump_total(path: Path) -> int:
@@ -106,15 +115,29 @@ def main() -> int:
             setup = Client(port)
             url = json.loads(setup.call(request(port, "CreateQueue", {"QueueName": "cost"})))["QueueUrl"]
             entries = [{"Id": str(i), "MessageBody": "payload"} for i in range(10)]
-            requests = {
-                "SendMessage": request(port, "SendMessage", {"QueueUrl": url, "MessageBody": "payload"}),
-                "SendMessageBatch(10)": request(port, "SendMessageBatch", {"QueueUrl": url, "Entries": entries}),
-                "GetQueueAttributes": request(port, "GetQueueAttributes", {"QueueUrl": url, "AttributeNames": ["All"]}),
+            send_batch = request(port, "SendMessageBatch", {"QueueUrl": url, "Entries": entries})
+            receive = request(port, "ReceiveMessage", {"QueueUrl": url, "MaxNumberOfMessages": 10})
+
+            def send_receive_and_delete(client: Client) -> None:
+                client.call(send_batch)
+                messages = json.loads(client.call(receive)).get("Messages", [])
+                handles = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)]
+                client.call(request(port, "DeleteMessageBatch", {"QueueUrl": url, "Entries": handles}))
+
+            steps = {
+                "SendMessage": _one(request(port, "SendMessage", {"QueueUrl": url, "MessageBody": "payload"})),
+                "SendMessageBatch(10)": _one(send_batch),
+                "GetQueueAttributes": _one(
+                    request(port, "GetQueueAttributes", {"QueueUrl": url, "AttributeNames": ["All"]})
+                ),
+                "Send+Receive+Delete(10)": send_receive_and_delete,
             }
-            totals = measure(requests, port, process, out, args.requests)
+            totals = measure(steps, port, process, out, args.requests)
         finally:
             process.terminate()
             process.wait(timeout=300)
+    # The receive and delete pair is measured with the send that fills the queue for it, which is taken off.
+    totals["Receive(10)+DeleteBatch"] = totals.pop("Send+Receive+Delete(10)") - totals["SendMessageBatch(10)"]
     print(f"user-space instructions per request in the server (callgrind, {args.requests} requests each)")
     for name, per_request in totals.items():
         print(f"{name:<24}{per_request:>12,.0f}")

@@ -6,6 +6,8 @@ import base64
 import json
 import logging
 
+import orjson
+
 from cloudtwin.config import Settings
 from cloudtwin.http.identity import endpoint, signed_caller
 from cloudtwin.http.responses import request_body, status_line
@@ -43,7 +45,7 @@ class JsonProtocol:
         except Exception:
             log.exception("SQS JSON request failed")
             return self._error(start_response, errors.SqsError("We encountered an internal error."), request_id)
-        body = _ENCODER.encode(output).encode("utf-8")
+        body = encode_output(output)
         start_response("200 OK", [("Content-Type", CONTENT_TYPE), ("x-amzn-RequestId", request_id)])
         return [body]
 
@@ -58,11 +60,7 @@ class JsonProtocol:
                 f"Content-Type must be {CONTENT_TYPE} for X-Amz-Target requests, not {content_type or '(none)'}."
             )
         body = request_body(environ)
-        try:
-            raw = json.loads(body) if body.strip() else {}
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise errors.SerializationException(f"Malformed JSON request body: {exc}") from None
-        return action, raw
+        return action, decode_input(body) if body.strip() else {}
 
     def _error(self, start_response, exc: errors.SqsError, request_id: str):
         namespace = "com.amazon.coral.service#" if exc.code in _CORAL_ERRORS else _ERROR_NAMESPACE
@@ -73,6 +71,27 @@ class JsonProtocol:
             headers.append(("x-amzn-query-error", f"{exc.query_code};{fault}"))
         start_response(status_line(exc.status), headers)
         return [body]
+
+
+def decode_input(body: bytes):
+    """The request document. orjson reads what most clients send; what it refuses is read by the standard library,
+    which accepts what orjson does not (NaN, an escaped lone surrogate, that the body checks then refuse as SQS
+    does) and words the error. The one difference that is left: an integer past 64 bits is read as a float."""
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        pass
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise errors.SerializationException(f"Malformed JSON request body: {exc}") from None
+
+
+def encode_output(output: dict) -> bytes:
+    try:
+        return orjson.dumps(output, default=encode_json_value, option=orjson.OPT_PASSTHROUGH_DATACLASS)
+    except TypeError:  # what orjson cannot write (an integer past 64 bits) the standard library can
+        return _ENCODER.encode(output).encode("utf-8")
 
 
 def encode_json_value(value):
@@ -87,5 +106,5 @@ def encode_json_value(value):
     raise TypeError(f"cannot encode {type(value).__name__}")
 
 
-# One encoder for every response: json.dumps with options would build a new one per call.
+# For what orjson refuses; one encoder, since json.dumps with options would build a new one per call.
 _ENCODER = json.JSONEncoder(default=encode_json_value, ensure_ascii=False)

@@ -13,7 +13,7 @@ import json
 import re
 
 from cloudtwin.sqs.errors import SqsError
-from cloudtwin.sqs.json_protocol import encode_json_value
+from cloudtwin.sqs.json_protocol import encode_output
 from cloudtwin.sqs.message import MessageAttributeValue
 from cloudtwin.sqs.query_names import LIST_ITEMS, MAP_ENTRIES
 
@@ -91,7 +91,7 @@ def json_response(action: str, output: dict, request_id: str) -> bytes:
             member: _json_value(member, output.get(member)) for member in RESULT_MEMBERS[action]
         }
     response["ResponseMetadata"] = {"RequestId": request_id}
-    return json.dumps({f"{action}Response": response}, default=encode_json_value, ensure_ascii=False).encode("utf-8")
+    return encode_output({f"{action}Response": response})
 
 
 def _json_value(name: str, value):

@@ -47,7 +47,38 @@ def test_malformed_json(aws_endpoint_url, body, sqs, queue_with_message):
     status, _, document = post(aws_endpoint_url, body, TARGET.format("ListQueues"))
     assert status == 400
     assert document["__type"].endswith("SerializationException")
+    expected = "Malformed JSON request body: " if body in (b"{not json", b"\xff\xfe") else "The request body must be"
+    assert document["message"].startswith(expected)
     assert counts(sqs, queue_with_message) == (1, 0, 0)
+
+
+def test_json_that_only_the_lenient_reader_takes_gets_the_sqs_error(aws_endpoint_url, sqs, queue_with_message):
+    # An escaped lone surrogate is valid JSON text for Python's reader but no character SQS allows in a body.
+    body = b'{"QueueUrl": "%s", "MessageBody": "a\\ud800b"}' % queue_with_message.encode()
+    status, _, document = post(aws_endpoint_url, body, TARGET.format("SendMessage"))
+    assert status == 400
+    assert document["__type"] == "com.amazonaws.sqs#InvalidMessageContents"
+    body = b'{"QueueUrl": "%s", "MessageBody": "x", "DelaySeconds": NaN}' % queue_with_message.encode()
+    status, _, document = post(aws_endpoint_url, body, TARGET.format("SendMessage"))
+    assert status == 400
+    assert document["__type"].endswith("SerializationException")
+    assert counts(sqs, queue_with_message) == (1, 0, 0)
+
+
+def test_unicode_and_binary_attributes_round_trip_on_the_json_wire(aws_endpoint_url, queue_with_message):
+    attributes = {
+        "bin": {"DataType": "Binary", "BinaryValue": "AAH/"},
+        "text": {"DataType": "String", "StringValue": "ü😀"},
+    }
+    payload = {"QueueUrl": queue_with_message, "MessageBody": "naïve 😀 \u4e2d", "MessageAttributes": attributes}
+    status, _, sent = post(aws_endpoint_url, json.dumps(payload).encode(), TARGET.format("SendMessage"))
+    assert status == 200
+    receive = {"QueueUrl": queue_with_message, "MaxNumberOfMessages": 10, "MessageAttributeNames": ["All"]}
+    status, _, received = post(aws_endpoint_url, json.dumps(receive).encode(), TARGET.format("ReceiveMessage"))
+    message = next(m for m in received["Messages"] if m["MessageId"] == sent["MessageId"])
+    assert message["Body"] == "naïve 😀 \u4e2d"
+    assert message["MessageAttributes"] == attributes
+    assert message["MD5OfMessageAttributes"] == sent["MD5OfMessageAttributes"]
 
 
 @pytest.mark.parametrize(
