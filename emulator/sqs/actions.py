@@ -39,15 +39,16 @@ def _send_entry(ctx: RequestContext, params: dict, entry_id: str = "") -> SendEn
         trace = system.get("AWSTraceHeader")
         if trace is not None and trace.data_type != "String":
             raise errors.InvalidParameterValue("The message system attribute AWSTraceHeader must be of type String.")
+    # Positional: this runs for every message sent.
     return SendEntry(
-        id=params.get("Id", entry_id),
-        body=params.get("MessageBody"),
-        delay_seconds=params.get("DelaySeconds"),
-        message_attributes=params.get("MessageAttributes") or {},
+        params.get("Id", entry_id),
+        params.get("MessageBody"),
+        params.get("DelaySeconds"),
+        params.get("MessageAttributes") or {},
         # An AWSTraceHeader sent as a system attribute wins over the request's X-Amzn-Trace-Id header.
-        trace_header=trace.string_value if trace is not None else ctx.trace_header,
-        group_id=params.get("MessageGroupId"),
-        dedup_id=params.get("MessageDeduplicationId"),
+        trace.string_value if trace is not None else ctx.trace_header,
+        params.get("MessageGroupId"),
+        params.get("MessageDeduplicationId"),
     )
 
 

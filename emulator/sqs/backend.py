@@ -658,7 +658,7 @@ class SqsBackend:
                 f"Value {dedup_id} for parameter MessageDeduplicationId is invalid. Reason: The request "
                 "includes a parameter that is not valid for this queue type."
             )
-        sequence = queue.next_sequence_number() if isinstance(queue, FifoQueue) else None
+        sequence = queue.next_sequence_number() if queue.fifo else None
         message = Message(
             self._message_ids.next(), body, dict(entry.message_attributes), entry.trace_header,
             int(now * 1000), ctx.account, entry.group_id, dedup_id if queue.fifo else None, sequence, size,

@@ -20,6 +20,14 @@ _INVALID_CHARS = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ff
 _STRING_TRANSPORT = 1
 _BINARY_TRANSPORT = 2
 
+try:
+    # CPython's own MD5 starts in half the time OpenSSL's does, which is most of the cost for a small body;
+    # OpenSSL's is the faster from a few KiB on.
+    from _md5 import md5 as _small_md5
+except ImportError:  # a Python built without it
+    _small_md5 = hashlib.md5
+_SMALL_BODY = 2048
+
 
 @dataclass(frozen=True, slots=True)
 class MessageAttributeValue:
@@ -43,6 +51,10 @@ class MessageState(IntEnum):
     VISIBLE = 1
     INFLIGHT = 2
     GONE = 3
+
+
+# A module constant: reading an enum member off its class costs ten times as much on Python 3.11.
+_VISIBLE = MessageState.VISIBLE
 
 
 class Message:
@@ -88,7 +100,7 @@ class Message:
         self.receive_count = 0
         self.first_receive_ms: int | None = None
         self.received_at = 0.0
-        self.state = MessageState.VISIBLE
+        self.state = _VISIBLE
         self.visible_at = 0.0
         self.version = 0
         self.receipt_handle: str | None = None
@@ -96,7 +108,8 @@ class Message:
 
 
 def md5_of_body(body: str) -> str:
-    return hashlib.md5(body.encode("utf-8")).hexdigest()
+    encoded = body.encode("utf-8")
+    return (_small_md5 if len(encoded) < _SMALL_BODY else hashlib.md5)(encoded).hexdigest()
 
 
 def md5_of_attributes(attributes: dict[str, MessageAttributeValue]) -> str:
