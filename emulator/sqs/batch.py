@@ -9,7 +9,7 @@ from cloudtwin.sqs import errors
 
 MAX_ENTRIES = 10
 MAX_BATCH_BYTES = 1048576
-_ENTRY_ID = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
+_ENTRY_ID = re.compile(r"[A-Za-z0-9_-]{1,80}")
 
 
 def validate_entry_ids(ids: Sequence[str | None]) -> None:
@@ -21,7 +21,7 @@ def validate_entry_ids(ids: Sequence[str | None]) -> None:
         )
     seen = set()
     for entry_id in ids:
-        if not entry_id or not _ENTRY_ID.match(entry_id):
+        if not entry_id or not _ENTRY_ID.fullmatch(entry_id):
             raise errors.InvalidBatchEntryId(
                 "A batch entry id can only contain alphanumeric characters, hyphens and underscores. "
                 "It can be at most 80 letters long."

@@ -160,7 +160,7 @@ def validate_attributes(attributes: dict[str, MessageAttributeValue]) -> None:
 def validate_attribute_name(name: str) -> None:
     lowered = name.lower()
     if (
-        not _ATTRIBUTE_NAME.match(name)
+        not _ATTRIBUTE_NAME.fullmatch(name)
         or name.startswith(".")
         or name.endswith(".")
         or ".." in name
@@ -178,7 +178,7 @@ def _validate_attribute_value(name: str, value: MessageAttributeValue) -> None:
         raise errors.InvalidParameterValue(
             f"The message attribute '{name}' must contain non-empty message attribute type."
         )
-    if not _DATA_TYPE.match(value.data_type) or len(value.data_type) > 256:
+    if not _DATA_TYPE.fullmatch(value.data_type) or len(value.data_type) > 256:
         raise errors.InvalidParameterValue(
             f"The type of message attribute '{name}' is invalid. You must use only the following "
             "supported type prefixes: Binary, Number, String."

@@ -34,13 +34,13 @@ def validate_queue_name(name: str | None, fifo: bool) -> str:
     if not name:
         raise errors.MissingParameter("The request must contain the parameter QueueName.")
     if fifo:
-        if not _FIFO_NAME.match(name):
+        if not _FIFO_NAME.fullmatch(name):
             raise errors.InvalidParameterValue(
                 "The name of a FIFO queue can only include alphanumeric characters, hyphens, or "
                 "underscores, must end with .fifo suffix and be 1 to 80 in length."
             )
-    elif not _NAME.match(name):
-        if name.endswith(".fifo") and _FIFO_NAME.match(name):
+    elif not _NAME.fullmatch(name):
+        if name.endswith(".fifo") and _FIFO_NAME.fullmatch(name):
             raise errors.InvalidParameterValue(
                 "The name of a FIFO queue must come with the attribute FifoQueue set to true."
             )
@@ -87,15 +87,15 @@ def _parse_queue_url(url: str | None, ctx: RequestContext) -> tuple[str, str, st
         split = urlsplit(url)
         path = split.path
     elif "/" not in url:
-        if _NAME.match(url) or _FIFO_NAME.match(url):
+        if _NAME.fullmatch(url) or _FIFO_NAME.fullmatch(url):
             return ctx.region, ctx.account, url
         raise errors.InvalidAddress(f"The address {url} is not valid for this endpoint.")
     else:
         path = url
     parts = [part for part in path.split("/") if part]
-    if len(parts) == 4 and parts[0] == "queue" and _REGION.match(parts[1]) and _ACCOUNT.match(parts[2]):
+    if len(parts) == 4 and parts[0] == "queue" and _REGION.fullmatch(parts[1]) and _ACCOUNT.fullmatch(parts[2]):
         return parts[1], parts[2], parts[3]
-    if len(parts) == 2 and _ACCOUNT.match(parts[0]):
+    if len(parts) == 2 and _ACCOUNT.fullmatch(parts[0]):
         host_region = _HOST_REGION.match(split.hostname or "") if split is not None else None
         if host_region:
             return host_region.group(1) or host_region.group(2), parts[0], parts[1]

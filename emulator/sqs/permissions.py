@@ -20,7 +20,7 @@ def add_permission(
 ) -> str:
     if not label:
         raise errors.MissingParameter("The request must contain the parameter Label.")
-    if not _LABEL.match(label):
+    if not _LABEL.fullmatch(label):
         raise errors.InvalidParameterValue(
             f"Value {label} for parameter Label is invalid. Reason: Can only include alphanumeric characters, "
             "hyphens, or underscores. 1 to 80 in length."

@@ -74,6 +74,8 @@ def test_documented_attribute_digest(sqs, new_queue):
         {".start": {"DataType": "String", "StringValue": "x"}},
         {"a..b": {"DataType": "String", "StringValue": "x"}},
         {"sp ace": {"DataType": "String", "StringValue": "x"}},
+        {"newline\n": {"DataType": "String", "StringValue": "x"}},
+        {"d": {"DataType": "String\n", "StringValue": "x"}},
         {"n": {"DataType": "Number", "StringValue": "not-a-number"}},
         {"n": {"DataType": "Number", "StringValue": "1" * 39}},
         {"t": {"DataType": "Text", "StringValue": "x"}},
@@ -298,6 +300,7 @@ def test_send_batch(sqs, new_queue):
             "AWS.SimpleQueueService.BatchEntryIdsNotDistinct",
         ),
         ([{"Id": "bad id!", "MessageBody": "x"}], "AWS.SimpleQueueService.InvalidBatchEntryId"),
+        ([{"Id": "newline\n", "MessageBody": "x"}], "AWS.SimpleQueueService.InvalidBatchEntryId"),
         (
             [{"Id": str(i), "MessageBody": "x" * 200_000} for i in range(6)],
             "AWS.SimpleQueueService.BatchRequestTooLong",
