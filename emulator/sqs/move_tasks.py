@@ -70,7 +70,8 @@ class MoveTasks:
 
     @property
     def active(self) -> bool:
-        return any(task.status == "RUNNING" for task in self._tasks)
+        # Asked on every request: most twins never start a move task, and an empty list needs no generator.
+        return bool(self._tasks) and any(task.status == "RUNNING" for task in self._tasks)
 
     def running(self, source_arn: str) -> bool:
         return any(task.status == "RUNNING" and task.source_arn == source_arn for task in self._tasks)
