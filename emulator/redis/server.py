@@ -24,6 +24,10 @@ log = logging.getLogger(__name__)
 # Keys whose TTL passed are removed at least this often without anyone reading them (redis: hz 10).
 EXPIRY_SWEEP_INTERVAL = 0.1
 ACCEPTS_PER_WAKEUP = 64
+# Out of file descriptors (or memory), accept() fails while the pending connection keeps the listener readable: the
+# listener rests this long instead of waking the loop over and over (redis-server likewise just logs and goes on).
+ACCEPT_REST = 0.1
+_OUT_OF_RESOURCES = {errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM}
 
 
 class Listener:
@@ -65,6 +69,8 @@ class RespServer:
         self._calls: list[Callable[[], None]] = []
         self._calls_lock = threading.Lock()
         self._running = False
+        self._resting: dict[Listener, float] = {}
+        """Listeners taken off the selector after accept() ran out of resources, and when they may accept again."""
         self._thread: threading.Thread | None = None
         self.to_flush: list[ClientConnection] = []
         self.to_resume: list[ClientConnection] = []
@@ -158,6 +164,8 @@ class RespServer:
                 if engine.blocked:
                     self._expire_blocks(now)
                 monotonic = time.monotonic()
+                if self._resting:
+                    self._wake_rested(monotonic)
                 if monotonic >= next_sweep:
                     next_sweep = monotonic + EXPIRY_SWEEP_INTERVAL
                     engine.sweep_expired()
@@ -229,6 +237,13 @@ class RespServer:
         for call in calls:
             call()
 
+    def _wake_rested(self, now: float) -> None:
+        # The loop wakes at least every EXPIRY_SWEEP_INTERVAL, so a rest ends on time without a timeout of its own.
+        for listener, until in list(self._resting.items()):
+            if now >= until:
+                del self._resting[listener]
+                self.selector.register(listener.sock, selectors.EVENT_READ, listener)
+
     def _accept(self, listener: Listener) -> None:
         for _ in range(ACCEPTS_PER_WAKEUP):
             try:
@@ -236,7 +251,12 @@ class RespServer:
             except (BlockingIOError, InterruptedError):
                 return
             except OSError as exc:
-                log.warning("accept failed: %s", exc)
+                if exc.errno in _OUT_OF_RESOURCES:
+                    log.warning("accept failed: %s; accepting again in %.1f s", exc, ACCEPT_REST)
+                    self.selector.unregister(listener.sock)
+                    self._resting[listener] = time.monotonic() + ACCEPT_REST
+                else:
+                    log.warning("accept failed: %s", exc)
                 return
             engine = self.engine
             engine.stats.total_connections_received += 1
