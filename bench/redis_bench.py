@@ -197,24 +197,35 @@ def main() -> int:
     return 0
 
 
+def throughput_rows(results: dict[str, dict], names: list[str], tests: list[str]) -> tuple[list[str], list[list[str]]]:
+    """The header and a row per test: each server's requests per second, single then pipelined."""
+    header = ["test"] + names + [f"{name} P" for name in names]
+    rows = [
+        [test]
+        + [f"{results[name]['single'].get(test, 0):,.0f}" for name in names]
+        + [f"{results[name]['pipelined'].get(test, 0):,.0f}" for name in names]
+        for test in tests
+    ]
+    return header, rows
+
+
+def print_aligned(rows: list[list[str]]) -> None:
+    """The first row as a header, a rule under it, every column right-aligned."""
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+    for row in [rows[0], ["-" * width for width in widths], *rows[1:]]:
+        print("  ".join(cell.rjust(width) for cell, width in zip(row, widths, strict=True)))
+
+
 def print_table(results: dict[str, dict], args: argparse.Namespace) -> None:
     names = list(results)
     print(
         f"\nredis-benchmark -n {args.requests} -c {args.clients}, best of {args.repeat}; "
         f"requests per second (P = -P {args.pipeline})\n"
     )
-    header = ["test"] + [f"{name}" for name in names] + [f"{name} P" for name in names]
-    rows = []
-    for test in TESTS:
-        row = [test]
-        row += [f"{results[name]['single'].get(test, 0):,.0f}" for name in names]
-        row += [f"{results[name]['pipelined'].get(test, 0):,.0f}" for name in names]
-        rows.append(row)
+    header, rows = throughput_rows(results, names, TESTS)
     rows.append(["pub/sub p50 ms"] + [f"{results[n]['p50']:.3f}" for n in names] + [""] * len(names))
     rows.append(["pub/sub p99 ms"] + [f"{results[n]['p99']:.3f}" for n in names] + [""] * len(names))
-    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-    for row in [header, ["-" * w for w in widths], *rows]:
-        print("  ".join(str(cell).rjust(width) for cell, width in zip(row, widths, strict=True)))
+    print_aligned([header, *rows])
     peer = "fakeredis TcpFakeServer"
     if "cloudtwin" in results and peer in results:
         print(f"\ncloudtwin / {peer}:")

@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 
 import redis
-from redis_bench import REPO, benchmark_arguments, free_port, running, wait_for_ping
+from redis_bench import REPO, benchmark_arguments, free_port, print_aligned, running, throughput_rows, wait_for_ping
 
 TESTS = ["SET", "GET", "INCR", "LPUSH", "HSET"]
 SHARDS = 3
@@ -159,19 +159,11 @@ def print_table(results: dict[str, dict], args: argparse.Namespace) -> None:
         f"\nredis-benchmark -n {args.requests} -c {args.clients} (--cluster for clusters), best of {args.repeat}; "
         f"requests per second (P = -P {args.pipeline})\n"
     )
-    header = ["test"] + names + [f"{name} P" for name in names]
-    rows = [
-        [test]
-        + [f"{results[name]['single'].get(test, 0):,.0f}" for name in names]
-        + [f"{results[name]['pipelined'].get(test, 0):,.0f}" for name in names]
-        for test in TESTS
-    ]
+    header, rows = throughput_rows(results, names, TESTS)
     publish = ["PUBLISH to another node, median ms"]
     publish += ["" if results[name]["publish"] is None else f"{results[name]['publish']:.3f}" for name in names]
     rows.append(publish + [""] * len(names))
-    widths = [max(len(row[column]) for row in [header, *rows]) for column in range(len(header))]
-    for row in [header, ["-" * width for width in widths], *rows]:
-        print("  ".join(cell.rjust(width) for cell, width in zip(row, widths, strict=True)))
+    print_aligned([header, *rows])
 
 
 if __name__ == "__main__":

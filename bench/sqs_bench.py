@@ -127,14 +127,13 @@ class Workload:
         self._sent -= len(messages)
 
 
-def alternating(workloads: dict[str, Workload], op: str, seconds: float) -> dict[str, Rate]:
-    """One call to each server in turn until each has had `seconds`: this VM's speed drifts by a third within a
+def alternating(workloads: dict[str, Workload], op: str, seconds: float, rates: dict[str, Rate]) -> None:
+    """One call to each server in turn until each has had `seconds` more: this VM's speed drifts by a third within a
     second, and calls side by side in time meet the same machine, where rounds of a second each did not."""
-    rates = {name: Rate() for name in workloads}
-    while min(rate.spent for rate in rates.values()) < seconds:
+    budgets = {name: rates[name].spent + seconds for name in workloads}
+    while any(rates[name].spent < budget for name, budget in budgets.items()):
         for name, workload in workloads.items():
             rates[name].step(*workload.operations[op])
-    return rates
 
 
 def throughput_table(seconds: float, rounds: int) -> None:
@@ -165,16 +164,11 @@ def throughput_table(seconds: float, rounds: int) -> None:
         for workload in workloads.values():  # warm-up, not counted
             for operation, prepare in workload.operations.values():
                 Rate().run(operation, 0.2, prepare)
-        rates = {name: {} for name in workloads}
-        moto = {op: Rate() for op in workloads["moto"].operations}
+        rates = {name: {op: Rate() for op in workload.operations} for name, workload in workloads.items()}
         for op, (operation, prepare) in workloads["moto"].operations.items():
             for _ in range(rounds):
-                for name, rate in alternating(fast, op, seconds / rounds).items():
-                    rates[name].setdefault(op, Rate())
-                    rates[name][op].count += rate.count
-                    rates[name][op].spent += rate.spent
-                moto[op].run(operation, seconds / rounds, prepare)
-        rates["moto"] = moto
+                alternating(fast, op, seconds / rounds, {name: rates[name][op] for name in fast})
+                rates["moto"][op].run(operation, seconds / rounds, prepare)
     print(f"\nThroughput, one boto3 client, ops/s ({seconds:g} s per figure; moto in {rounds} rounds between the rest)")
     print("(canned, cloudtwin and recording called in turn, one call each;")
     print(" recording: cloudtwin with its request log on, as under the pytest plugin)")
@@ -183,12 +177,10 @@ def throughput_table(seconds: float, rounds: int) -> None:
         f"{'rec. of canned':>16}{'vs moto':>10}"
     )
     for op in rates["canned"]:
-        canned, ours, recording, moto_rate = (
-            rates[n][op].per_second for n in ("canned", "cloudtwin", "recording", "moto")
-        )
+        canned, ours, recording, moto = (rates[n][op].per_second for n in ("canned", "cloudtwin", "recording", "moto"))
         print(
-            f"{op:<26}{canned:>10.0f}{ours:>12.0f}{recording:>12.0f}{moto_rate:>10.0f}{ours / canned:>11.0%}"
-            f"{recording / canned:>15.0%}{ours / moto_rate:>9.1f}x"
+            f"{op:<26}{canned:>10.0f}{ours:>12.0f}{recording:>12.0f}{moto:>10.0f}{ours / canned:>11.0%}"
+            f"{recording / canned:>15.0%}{ours / moto:>9.1f}x"
         )
 
 

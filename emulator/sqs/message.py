@@ -13,8 +13,8 @@ from cloudtwin.sqs import errors
 
 MAX_MESSAGE_ATTRIBUTES = 10
 # Alphanumeric in Unicode's sense (AWS takes "attr.1øßä"), hyphen, underscore, period.
-_ATTRIBUTE_NAME = re.compile(r"^[\w.\-]{1,256}$")
-_DATA_TYPE = re.compile(r"^(String|Number|Binary)(\.[^\s]{1,250})?$")
+_ATTRIBUTE_NAME = re.compile(r"[\w.\-]{1,256}")
+_DATA_TYPE = re.compile(r"(String|Number|Binary)(\.[^\s]{1,250})?")
 # SQS's allowed characters: #x9 | #xA | #xD | #x20-#xD7FF | #xE000-#xFFFD | #x10000-#x10FFFF.
 _INVALID_CHARS = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _STRING_TRANSPORT = 1

@@ -8,10 +8,10 @@ from urllib.parse import urlsplit
 
 from cloudtwin.sqs import errors
 
-_NAME = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
-_FIFO_NAME = re.compile(r"^[A-Za-z0-9_-]{1,75}\.fifo$")
-_ACCOUNT = re.compile(r"^\d{12}$")
-_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
+_NAME = re.compile(r"[A-Za-z0-9_-]{1,80}")
+_FIFO_NAME = re.compile(r"[A-Za-z0-9_-]{1,75}\.fifo")
+_ACCOUNT = re.compile(r"\d{12}")
+_REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d+")
 # The region in a queue URL's host: AWS's `sqs.<region>.amazonaws.com` and the legacy
 # `<region>.queue.amazonaws.com`, and the same forms under localhost or localstack.cloud.
 _HOST_REGION = re.compile(r"^(?:sqs\.([a-z]{2}(?:-[a-z]+)+-\d+)\.|([a-z]{2}(?:-[a-z]+)+-\d+)\.queue\.)")

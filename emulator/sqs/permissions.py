@@ -7,7 +7,7 @@ import re
 
 from cloudtwin.sqs import errors
 
-_LABEL = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
+_LABEL = re.compile(r"[A-Za-z0-9_-]{1,80}")
 _ACTIONS = {
     "*", "SendMessage", "ReceiveMessage", "DeleteMessage", "ChangeMessageVisibility",
     "GetQueueAttributes", "GetQueueUrl", "ListDeadLetterSourceQueues", "PurgeQueue",
