@@ -13,11 +13,8 @@ machine are reported as such.
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -25,7 +22,15 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 
 import redis
-from redis_bench import REPO, benchmark_arguments, free_port, print_aligned, running, throughput_rows, wait_for_ping
+from redis_bench import (
+    benchmark_arguments,
+    best_of,
+    free_port,
+    print_aligned,
+    running,
+    throughput_rows,
+    wait_for_ping,
+)
 
 TESTS = ["SET", "GET", "INCR", "LPUSH", "HSET"]
 SHARDS = 3
@@ -89,32 +94,6 @@ def twin_standalone() -> Iterator[list[int]]:
         yield [port]
 
 
-def redis_benchmark(ports: list[int], requests: int, clients: int, pipeline: int) -> dict[str, float]:
-    for port in ports:
-        redis.Redis(port=port).flushall()
-    command = ["redis-benchmark", "-p", str(ports[0]), "-t", ",".join(TESTS).lower(), "-n", str(requests)]
-    command += ["-c", str(clients), "-P", str(pipeline), "--csv"]
-    if len(ports) > 1:
-        command.append("--cluster")
-    output = subprocess.run(command, capture_output=True, text=True, timeout=1800, cwd=REPO).stdout
-    rates = {}
-    for row in csv.reader(io.StringIO(output)):
-        if row and row[0] != "test":
-            name = row[0].split()[0].upper()
-            if name in TESTS:
-                rates[name] = float(row[1])
-    return rates
-
-
-def best_of(repeat: int, ports: list[int], requests: int, clients: int, pipeline: int) -> dict[str, float]:
-    """Each test's best rate over `repeat` runs: on a shared machine, the least disturbed run."""
-    best: dict[str, float] = {}
-    for _ in range(repeat):
-        for test, rate in redis_benchmark(ports, requests, clients, pipeline).items():
-            best[test] = max(best.get(test, 0.0), rate)
-    return best
-
-
 def publish_latency(ports: list[int], messages: int = 1000) -> float:
     """Median ms from PUBLISH on the first node to the message at a subscriber of the last node."""
     subscriber = redis.Redis(port=ports[-1]).pubsub(ignore_subscribe_messages=True)
@@ -145,8 +124,8 @@ def main() -> int:
             continue
         print(f"measuring {name} ...", file=sys.stderr, flush=True)
         with target() as ports:
-            single = best_of(args.repeat, ports, args.requests, args.clients, 1)
-            pipelined = best_of(args.repeat, ports, args.requests, args.clients, args.pipeline)
+            single = best_of(args.repeat, ports, args.requests, args.clients, 1, TESTS)
+            pipelined = best_of(args.repeat, ports, args.requests, args.clients, args.pipeline, TESTS)
             latency = publish_latency(ports) if len(ports) > 1 else None
         results[name] = {"single": single, "pipelined": pipelined, "publish": latency}
     print_table(results, args)
